@@ -1,0 +1,86 @@
+/**
+ * Which implementation runs linalg: the OpenBLAS/LAPACK addon ('openblas') or plain TypeScript
+ * ('fallback'). Chosen once, lazily, on the first call:
+ *   NTK_LINALG=native    the addon is required (BackendUnavailableError if it cannot load)
+ *   NTK_LINALG=fallback  the fallback is forced (tests of the fallback path, debugging)
+ *   unset / auto         the addon if it loads, else the fallback with a one-line notice on stderr
+ */
+import { BackendUnavailableError, InvalidOptionError } from '../errors';
+import { loadAddon, type NativeAddon } from './native';
+
+export type Implementation = 'openblas' | 'fallback';
+
+export interface LinalgInfo {
+  /** Which implementation runs products and solvers. */
+  implementation: Implementation;
+  /** The BLAS in use, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64" or "TypeScript (no BLAS)". */
+  blas: string;
+  /** Threads the BLAS uses for one call (1 for the fallback, which runs on one thread). */
+  threads: number;
+  /** Why the fallback is active (absent when the addon runs). */
+  notice?: string;
+}
+
+interface State {
+  impl: Implementation;
+  addon: NativeAddon | null;
+  notice?: string;
+}
+
+let state: State | undefined;
+let addonCache: { addon: NativeAddon } | { reason: string } | undefined;
+
+function addonOrReason(): { addon: NativeAddon } | { reason: string } {
+  addonCache ??= loadAddon();
+  return addonCache;
+}
+
+function choose(): State {
+  const mode = (process.env.NTK_LINALG ?? 'auto').trim().toLowerCase();
+  if (mode === 'fallback') {
+    return { impl: 'fallback', addon: null, notice: 'NTK_LINALG=fallback: linalg runs in TypeScript (forced by the environment)' };
+  }
+  if (mode !== 'native' && mode !== 'auto' && mode !== '') {
+    throw new InvalidOptionError(`NTK_LINALG must be 'native', 'fallback' or 'auto', got '${process.env.NTK_LINALG}'`);
+  }
+  const loaded = addonOrReason();
+  if ('addon' in loaded) return { impl: 'openblas', addon: loaded.addon };
+  if (mode === 'native') throw new BackendUnavailableError(`NTK_LINALG=native but ${loaded.reason}`);
+  const notice = `ntk-lab linalg: using the TypeScript fallback (slow) because ${loaded.reason}`;
+  // One line, once per process: the notebook user learns why products are slow without a flood.
+  process.stderr.write(notice + '\n');
+  return { impl: 'fallback', addon: null, notice };
+}
+
+/** The active implementation (chosen on first use). The addon is non-null exactly when impl is 'openblas'. */
+export function active(): State {
+  state ??= choose();
+  return state;
+}
+
+/**
+ * Internal (tests, benches): switch implementation for this process. 'openblas' throws
+ * BackendUnavailableError if the addon cannot load; `undefined` re-reads NTK_LINALG on next use.
+ */
+export function selectImplementation(impl: Implementation | undefined): void {
+  if (impl === undefined) { state = undefined; return; }
+  if (impl === 'fallback') { state = { impl, addon: null, notice: 'fallback selected programmatically' }; return; }
+  const loaded = addonOrReason();
+  if (!('addon' in loaded)) throw new BackendUnavailableError(`linalg: cannot select openblas: ${loaded.reason}`);
+  state = { impl, addon: loaded.addon };
+}
+
+/** Internal (tests): whether the addon can be loaded, whatever is selected. */
+export function addonAvailable(): boolean {
+  return 'addon' in addonOrReason();
+}
+
+/** Which linalg implementation is active, which BLAS it loaded and with how many threads: { implementation, blas, threads, notice? }. */
+export function linalgInfo(): LinalgInfo {
+  const s = active();
+  if (s.addon) {
+    const b = s.addon.blasInfo();
+    return { implementation: 'openblas', blas: `${b.config.trim()} (core ${b.corename})`, threads: b.threads };
+  }
+  return { implementation: 'fallback', blas: 'TypeScript (no BLAS)', threads: 1, notice: s.notice };
+}

@@ -1,0 +1,21 @@
+/**
+ * ntk-lab's linear algebra: products, Gram matrices, symmetric eigen-decompositions, Cholesky solves and
+ * SVD on the system's OpenBLAS/LAPACK through a small N-API addon, with a pure-TypeScript fallback.
+ *
+ * @example
+ *   import { matrix, gram, eigh, linalgInfo } from './linalg';
+ *   const x = matrix(3, 2, new Float32Array([1, 2, 3, 4, 5, 6]));
+ *   const k = gram(x);                       // 3 x 3 float32, K = X X^T
+ *   const { values, vectors } = eigh(k, { vectors: true }); // float64, ascending
+ *   console.log(linalgInfo());               // { implementation: 'openblas', blas: 'OpenBLAS 0.3.21 ...', threads: 2 }
+ *
+ * All matrices are row-major `{ rows, cols, data }` over Float32Array/Float64Array. Every `*Async`
+ * variant runs large problems off the event loop (libuv thread pool for the addon, a worker thread for
+ * the fallback) and must not have its inputs modified until it settles.
+ */
+export { matrix, type FloatArray, type Matrix } from './matrix';
+export { matmul, matmulAsync, gram, gramAsync, type MatmulOptions, type GramOptions } from './products';
+export { eigh, eighAsync, type EighOptions, type EighResult } from './eigh';
+export { cholesky, choleskyAsync, solvePositiveDefinite, solvePositiveDefiniteAsync } from './solve';
+export { svd, svdAsync, type SvdOptions, type SvdResult } from './svd';
+export { linalgInfo, type LinalgInfo, type Implementation } from './backend';

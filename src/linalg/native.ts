@@ -1,0 +1,50 @@
+/**
+ * The N-API addon's surface (src/linalg/native/linalg.cc), as TypeScript sees it, and how it is found.
+ * The addon is deliberately thin: callers allocate every output array, validate every shape, and turn
+ * LAPACK's info into errors (./lapackErrors.ts); the addon re-checks lengths only so that no input can
+ * make it touch memory out of bounds. Each routine takes a trailing `async` flag: false runs on the
+ * calling thread and returns LAPACK's info; true queues the work on libuv's thread pool and returns a
+ * Promise of it, keeping the typed arrays alive (and un-collectable) until the work is done.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FloatArray } from './matrix';
+
+/** Either LAPACK's info (sync) or a Promise of it (async). */
+export type InfoOr = number | Promise<number>;
+
+export interface NativeAddon {
+  /** C (m x n) = alpha op(A) op(B) via cblas_?gemm (row-major); precision from the arrays (all equal). */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: boolean): InfoOr;
+  /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. */
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: boolean): InfoOr;
+  /** dsyevd: w <- eigenvalues of a (n x n, lower triangle read); with vectors, a <- row-major eigenvectors (column j pairs with w[j]). */
+  syevd(n: number, a: Float64Array, w: Float64Array, vectors: boolean, async: boolean): InfoOr;
+  /** dsyevr, eigenvalues il..iu (1-based, inclusive) into w; eigenvectors into z (n x m row-major) unless z is null. `a` is destroyed. */
+  syevr(n: number, a: Float64Array, il: number, iu: number, w: Float64Array, z: Float64Array | null, async: boolean): InfoOr;
+  /** dpotrf: a <- lower Cholesky factor L (row-major; upper triangle zeroed). */
+  potrf(n: number, a: Float64Array, async: boolean): InfoOr;
+  /** Solves L L^T X = B with two dtrsm calls; x (n x nrhs row-major) holds B on entry, X on return. */
+  potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: boolean): InfoOr;
+  /** dgesdd (thin): a (m x n, destroyed) = u (m x p) diag(s) vt (p x n), p = min(m, n). */
+  gesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, async: boolean): InfoOr;
+  /** What OpenBLAS reports about itself. */
+  blasInfo(): { config: string; corename: string; threads: number };
+}
+
+/** Where node-gyp puts the addon: <package root>/build/Release (this file runs from build/src/linalg/). */
+export function addonPath(): string {
+  return path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ntk_linalg.node');
+}
+
+/** Loads the addon, or returns the reason it could not be loaded (never throws). */
+export function loadAddon(): { addon: NativeAddon } | { reason: string } {
+  const file = addonPath();
+  if (!fs.existsSync(file)) return { reason: `the addon ${path.relative(process.cwd(), file) || file} is not built (npm run build:native)` };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { addon: require(file) as NativeAddon };
+  } catch (err) {
+    return { reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Argument checks shared by every linalg entry point. They run before any native call, so a bad
+ * argument becomes a named error (tfjs-core style: the argument, the shape received, the shape needed)
+ * and never reaches BLAS/LAPACK, where it could read out of bounds or loop forever on a NaN.
+ */
+import { NonFiniteError, ShapeError, InvalidOptionError } from '../errors';
+import { describe, type FloatArray, type Matrix } from './matrix';
+
+/** Checks that `m` is a well-formed Matrix (integer dims, float typed array of length rows*cols). */
+export function checkMatrix(fn: string, arg: string, m: unknown): asserts m is Matrix {
+  if (typeof m !== 'object' || m === null) {
+    throw new ShapeError(`${fn}: ${arg} must be a Matrix {rows, cols, data}, got ${describe(m)}`);
+  }
+  const { rows, cols, data } = m as Partial<Matrix>;
+  if (typeof rows !== 'number' || typeof cols !== 'number' || !Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new ShapeError(`${fn}: ${arg}.rows and ${arg}.cols must be non-negative integers, got ${String(rows)} x ${String(cols)}`);
+  }
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    throw new ShapeError(`${fn}: ${arg}.data must be a Float32Array or Float64Array, got ${describe(data)}`);
+  }
+  if (data.length !== rows * cols) {
+    throw new ShapeError(`${fn}: ${arg}.data has length ${data.length}, but ${arg} is ${rows} x ${cols} and needs ${rows * cols}`);
+  }
+}
+
+/** Checks a Matrix and that it is float64 (the solvers' precision). */
+export function checkMatrix64(fn: string, arg: string, m: unknown): asserts m is Matrix<Float64Array> {
+  checkMatrix(fn, arg, m);
+  if (!(m.data instanceof Float64Array)) {
+    throw new ShapeError(`${fn}: ${arg} must be float64 (Float64Array data), got ${describe(m.data)}`);
+  }
+}
+
+/** Checks that `m` is square and returns its order. */
+export function checkSquare(fn: string, arg: string, m: Matrix): number {
+  if (m.rows !== m.cols) throw new ShapeError(`${fn}: ${arg} must be square, got ${m.rows} x ${m.cols}`);
+  return m.rows;
+}
+
+/** Throws NonFiniteError naming the first NaN/Infinity (its row and column). */
+export function checkFinite(fn: string, arg: string, m: Matrix): void {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) {
+    // x - x is NaN exactly for NaN and +-Infinity: one comparison per element in the common case.
+    const x = d[i];
+    if (x - x !== 0) {
+      const r = Math.floor(i / Math.max(1, m.cols));
+      throw new NonFiniteError(`${fn}: ${arg} holds ${x} at (${r}, ${i - r * m.cols})`);
+    }
+  }
+}
+
+/** Checks that a scalar option is a finite number. */
+export function checkScalar(fn: string, arg: string, x: unknown): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) {
+    throw new InvalidOptionError(`${fn}: ${arg} must be a finite number, got ${String(x)}`);
+  }
+  return x;
+}
+
+/** Checks that both operands share one precision (no silent promotion inside products). */
+export function checkSamePrecision(fn: string, a: FloatArray, b: FloatArray): void {
+  if (a.constructor !== b.constructor) {
+    throw new ShapeError(`${fn}: a and b must have the same precision, got ${a.constructor.name} and ${b.constructor.name}`);
+  }
+}

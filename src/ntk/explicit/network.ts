@@ -1,0 +1,51 @@
+/**
+ * What the explicit method needs of a network: its dense layers (with forward multipliers and activations)
+ * and their current weights. Built from an ntk-lab Mlp, or from a tf.Sequential of plain Dense layers.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { UnsupportedModelError } from '../../errors';
+import { ACTIVATIONS, ActivationName, DenseSpec, LayerWeights, Mlp, asMlp } from '../../models';
+
+/** An MLP as the explicit method sees it. */
+export interface ExplicitNetwork {
+  layers: readonly DenseSpec[];
+  weights: LayerWeights[];
+  description: string;
+}
+
+/** Any model the kernel functions accept. */
+export type NtkModel = Mlp | tfl.LayersModel;
+
+const WHY = 'the explicit method handles MLPs only (ntk-lab mlp()/twoLayer(), or a tf.Sequential of Dense layers); ' +
+  "for other models use method: 'jacobian' (autodiff NTK, NTK engine part 2)";
+
+/** Reads the layers and current weights of `model`, or throws UnsupportedModelError naming the autodiff method. */
+export function explicitNetwork(model: NtkModel): ExplicitNetwork {
+  const net = asMlp(model);
+  if (net) return { layers: net.layers, weights: net.getWeights(), description: net.description };
+  if (model instanceof tfl.LayersModel) return fromDenseSequential(model);
+  throw new UnsupportedModelError(`not a model: ${WHY}`);
+}
+
+function fromDenseSequential(model: tfl.LayersModel): ExplicitNetwork {
+  if (!(model instanceof tfl.Sequential)) throw new UnsupportedModelError(`model '${model.name}' is not a Sequential: ${WHY}`);
+  const layers: DenseSpec[] = [];
+  const weights: LayerWeights[] = [];
+  for (const layer of model.layers) {
+    const cls = layer.getClassName();
+    if (cls !== 'Dense') throw new UnsupportedModelError(`layer '${layer.name}' is ${cls}: ${WHY}`);
+    const config = layer.getConfig();
+    const act = String(config.activation ?? 'linear');
+    if (!(ACTIVATIONS as readonly string[]).includes(act) || act === 'gelu') {
+      throw new UnsupportedModelError(`layer '${layer.name}' has activation '${act}', not one of the explicit method's: ${WHY}`);
+    }
+    const values = layer.getWeights();
+    const W = values[0].dataSync() as Float32Array;
+    const [inDim, outDim] = values[0].shape as [number, number];
+    const b = values.length > 1 ? Float32Array.from(values[1].dataSync() as Float32Array) : null;
+    layers.push({ inDim, outDim, weightMultiplier: 1, biasMultiplier: 1, bias: b !== null, activation: act as ActivationName });
+    weights.push({ W: Float32Array.from(W), b });
+  }
+  if (layers.length === 0) throw new UnsupportedModelError(`model '${model.name}' has no layers: ${WHY}`);
+  return { layers, weights, description: `tf.Sequential '${model.name}' of ${layers.length} Dense layers (standard parameterisation)` };
+}

@@ -1,0 +1,11 @@
+export { Kernel } from './kernel';
+export type { KernelInit, KernelKind, LayerwiseNtk, OutputLayout } from './kernel';
+export type { NtkMethod, NtkOptions } from './options';
+export { ntk, ntkLayerwise, ntkTiles } from './ntk';
+export type { NtkTile } from './ntk';
+export type { Range } from './explicit/block';
+export { ck } from './ck';
+export type { CkOptions } from './ck';
+export type { InputBatch } from './input';
+export type { NtkModel } from './explicit/network';
+export { explicitMemoryEstimate, defaultMaxBytes } from './memory';

@@ -100,7 +100,9 @@ export function ensureBackend(): Promise<BackendInfo> {
   if (active && tf.getBackend() === active.tfBackend) return Promise.resolve(active);
   if (!pending) {
     const env = process.env.NTK_BACKEND;
-    pending = (env ? choose(parseName(env, 'NTK_BACKEND'), 'NTK_BACKEND') : choose(undefined, 'default')).finally(() => {
+    // A bad NTK_BACKEND must reject the promise, not throw synchronously from a function that returns one.
+    const start = env ? Promise.resolve().then(() => choose(parseName(env, 'NTK_BACKEND'), 'NTK_BACKEND')) : choose(undefined, 'default');
+    pending = start.finally(() => {
       pending = undefined;
     });
   }

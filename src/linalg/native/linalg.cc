@@ -1,0 +1,508 @@
+// ntk-lab's linear-algebra addon: thin N-API bindings to OpenBLAS (CBLAS) and LAPACK (Fortran routines
+// inside libopenblas). See src/linalg/native.ts for the JavaScript-side contract.
+//
+// Design:
+// - The caller (TypeScript) allocates every output and validates every shape; this file re-checks types
+//   and lengths only so that no argument, however wrong, can make it read or write out of bounds.
+// - All matrices are row-major. CBLAS takes row-major directly. LAPACK is column-major: a row-major
+//   symmetric matrix is its own column-major image (we pass UPLO='U', which is the row-major lower
+//   triangle); outputs that come back column-major are transposed here, in C, once.
+// - LAPACK is called through its Fortran symbols with workspace sizes computed in integer arithmetic
+//   (max of the documented minimum and the workspace query). LAPACKE_ssyevd's float workspace query
+//   fails at n = 4000 with vectors; going around LAPACKE avoids that class of bug entirely.
+// - Every routine takes a trailing `async` flag. false: run now, return LAPACK's info. true: run on
+//   libuv's thread pool (Napi::AsyncWorker) and return a Promise of info; persistent references keep
+//   the typed arrays alive until the work completes.
+// - One process-wide mutex serialises BLAS/LAPACK calls: OpenBLAS has a history of thread-safety bugs
+//   when entered from several threads at once, and on a small machine its own threads already use all
+//   cores, so concurrency between calls would gain nothing.
+
+#include <napi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <cblas.h>
+
+// LAPACK (Fortran ABI, as exported by libopenblas). The trailing size_t arguments are gfortran's hidden
+// lengths of the CHARACTER arguments.
+void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda, double* w, double* work,
+             const int* lwork, int* iwork, const int* liwork, int* info, size_t, size_t);
+void dsyevr_(const char* jobz, const char* range, const char* uplo, const int* n, double* a, const int* lda,
+             const double* vl, const double* vu, const int* il, const int* iu, const double* abstol, int* m,
+             double* w, double* z, const int* ldz, int* isuppz, double* work, const int* lwork, int* iwork,
+             const int* liwork, int* info, size_t, size_t, size_t);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t);
+void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
+             const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork, int* info,
+             size_t);
+
+// OpenBLAS introspection (declared here so that the build does not depend on which cblas.h is found).
+char* openblas_get_config(void);
+char* openblas_get_corename(void);
+int openblas_get_num_threads(void);
+}
+
+namespace {
+
+std::mutex g_blas_mutex;
+
+// ---------------------------------------------------------------------------------------------------------
+// Small dense helpers
+
+// In-place transpose of a square row-major n x n matrix, tiled so both sides stay in cache.
+void TransposeSquare(double* a, int64_t n) {
+  const int64_t B = 32;
+  for (int64_t i0 = 0; i0 < n; i0 += B) {
+    for (int64_t j0 = i0; j0 < n; j0 += B) {
+      const int64_t i1 = std::min(n, i0 + B), j1 = std::min(n, j0 + B);
+      for (int64_t i = i0; i < i1; i++) {
+        for (int64_t j = std::max(j0, i + 1); j < j1; j++) std::swap(a[i * n + j], a[j * n + i]);
+      }
+    }
+  }
+}
+
+// Copies the lower triangle of a row-major n x n matrix onto the upper one (SYRK fills one triangle).
+template <typename T>
+void MirrorLower(T* c, int64_t n) {
+  const int64_t B = 64;
+  for (int64_t i0 = 0; i0 < n; i0 += B) {
+    const int64_t i1 = std::min(n, i0 + B);
+    for (int64_t j0 = 0; j0 <= i0; j0 += B) {
+      const int64_t j1 = std::min(n, j0 + B);
+      for (int64_t i = i0; i < i1; i++) {
+        const int64_t jEnd = std::min(j1, i);
+        for (int64_t j = j0; j < jEnd; j++) c[j * n + i] = c[i * n + j];
+      }
+    }
+  }
+}
+
+// Workspace size: the larger of LAPACK's documented minimum (exact, integer) and its query answer
+// (a double, which may round down for huge sizes); throws if it does not fit LAPACK's 32-bit integer.
+int WorkSize(int64_t minimum, double queried, const char* routine) {
+  int64_t q = std::isfinite(queried) && queried > 0 ? static_cast<int64_t>(std::ceil(queried)) : 0;
+  int64_t w = std::max<int64_t>({minimum, q, 1});
+  if (w > INT_MAX) throw std::length_error(std::string(routine) + ": workspace exceeds LAPACK's 32-bit integer range");
+  return static_cast<int>(w);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Jobs: the work of one call, runnable on any thread (no N-API calls inside Run).
+
+struct Job {
+  virtual ~Job() = default;
+  virtual int Run() = 0;  // returns LAPACK's info (0 for BLAS)
+};
+
+template <typename T>
+struct GemmJob : Job {
+  bool ta, tb;
+  int m, n, k;
+  T alpha;
+  const T* a;
+  const T* b;
+  T* c;
+  int Run() override {
+    const int lda = ta ? m : k, ldb = tb ? k : n;
+    const CBLAS_TRANSPOSE opA = ta ? CblasTrans : CblasNoTrans, opB = tb ? CblasTrans : CblasNoTrans;
+    if constexpr (sizeof(T) == 4) {
+      cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, alpha, a, std::max(1, lda), b, std::max(1, ldb), 0.0f, c,
+                  std::max(1, n));
+    } else {
+      cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, alpha, a, std::max(1, lda), b, std::max(1, ldb), 0.0, c,
+                  std::max(1, n));
+    }
+    return 0;
+  }
+};
+
+template <typename T>
+struct SyrkJob : Job {
+  bool trans;
+  int n, k;
+  T alpha;
+  const T* a;
+  T* c;
+  int Run() override {
+    const int lda = std::max(1, trans ? n : k);
+    const CBLAS_TRANSPOSE op = trans ? CblasTrans : CblasNoTrans;
+    if constexpr (sizeof(T) == 4) {
+      cblas_ssyrk(CblasRowMajor, CblasLower, op, n, k, alpha, a, lda, 0.0f, c, std::max(1, n));
+    } else {
+      cblas_dsyrk(CblasRowMajor, CblasLower, op, n, k, alpha, a, lda, 0.0, c, std::max(1, n));
+    }
+    MirrorLower(c, n);
+    return 0;
+  }
+};
+
+struct SyevdJob : Job {
+  int n;
+  double* a;
+  double* w;
+  bool vectors;
+  int Run() override {
+    const char jobz = vectors ? 'V' : 'N', uplo = 'U';
+    const int64_t n64 = n;
+    // Documented minima (LAPACK dsyevd): jobz='N': 2n+1 / 1; jobz='V': 1+6n+2n^2 / 3+5n.
+    const int64_t lwmin = n <= 1 ? 1 : (vectors ? 1 + 6 * n64 + 2 * n64 * n64 : 2 * n64 + 1);
+    const int64_t liwmin = n <= 1 ? 1 : (vectors ? 3 + 5 * n64 : 1);
+    int info = 0, query = -1, iq = 0;
+    double wq = 0;
+    dsyevd_(&jobz, &uplo, &n, a, &n, w, &wq, &query, &iq, &query, &info, 1, 1);
+    if (info != 0) return info;
+    const int lwork = WorkSize(lwmin, wq, "dsyevd"), liwork = WorkSize(liwmin, iq, "dsyevd");
+    std::vector<double> work(static_cast<size_t>(lwork));
+    std::vector<int> iwork(static_cast<size_t>(liwork));
+    dsyevd_(&jobz, &uplo, &n, a, &n, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+    // LAPACK leaves eigenvector j in column j, column-major; read row-major that is row j: transpose.
+    if (info == 0 && vectors) TransposeSquare(a, n);
+    return info;
+  }
+};
+
+struct SyevrJob : Job {
+  int n, il, iu;
+  double* a;
+  double* w;  // length iu - il + 1
+  double* z;  // n x m row-major, or null for values only
+  int Run() override {
+    const char jobz = z ? 'V' : 'N', range = 'I', uplo = 'U';
+    const int m = iu - il + 1;
+    const int64_t n64 = n;
+    const double vl = 0, vu = 0, abstol = 0;
+    int found = 0, info = 0, query = -1, iq = 0;
+    double wq = 0;
+    std::vector<double> wall(static_cast<size_t>(std::max(1, n)));  // dsyevr needs W of length n
+    std::vector<double> zc(z ? static_cast<size_t>(n64 * m) : 1);    // column-major n x m
+    std::vector<int> isuppz(static_cast<size_t>(2 * std::max(1, m)));
+    const int ldz = z ? std::max(1, n) : 1;
+    dsyevr_(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &found, wall.data(), zc.data(), &ldz,
+            isuppz.data(), &wq, &query, &iq, &query, &info, 1, 1, 1);
+    if (info != 0) return info;
+    // Documented minima (LAPACK dsyevr): lwork >= max(1, 26n), liwork >= max(1, 10n).
+    const int lwork = WorkSize(26 * n64, wq, "dsyevr"), liwork = WorkSize(10 * n64, iq, "dsyevr");
+    std::vector<double> work(static_cast<size_t>(lwork));
+    std::vector<int> iwork(static_cast<size_t>(liwork));
+    dsyevr_(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &found, wall.data(), zc.data(), &ldz,
+            isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1, 1);
+    if (info != 0) return info;
+    if (found != m) throw std::runtime_error("dsyevr returned " + std::to_string(found) + " eigenvalues, expected " + std::to_string(m));
+    std::copy(wall.begin(), wall.begin() + m, w);
+    if (z) {
+      for (int64_t i = 0; i < n64; i++)
+        for (int64_t j = 0; j < m; j++) z[i * m + j] = zc[j * n64 + i];
+    }
+    return 0;
+  }
+};
+
+struct PotrfJob : Job {
+  int n;
+  double* a;
+  int Run() override {
+    const char uplo = 'U';  // Fortran upper of the column-major image == row-major lower
+    int info = 0;
+    dpotrf_(&uplo, &n, a, &n, &info, 1);
+    if (info == 0) {
+      const int64_t n64 = n;
+      for (int64_t i = 0; i < n64; i++) std::fill(a + i * n64 + i + 1, a + (i + 1) * n64, 0.0);
+    }
+    return info;
+  }
+};
+
+struct PotrsJob : Job {
+  int n, nrhs;
+  const double* l;
+  double* x;
+  int Run() override {
+    // L Y = B, then L^T X = Y; row-major CBLAS needs no transposes of B.
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, nrhs, 1.0, l, n, x, nrhs);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, nrhs, 1.0, l, n, x, nrhs);
+    return 0;
+  }
+};
+
+struct GesddJob : Job {
+  int m, n;  // of the row-major A
+  double* a;
+  double* s;
+  double* u;   // m x p row-major
+  double* vt;  // p x n row-major
+  int Run() override {
+    // LAPACK sees A^T (n x m, column-major, lda = n). Its SVD A^T = U' S V'^T gives A = V' S U'^T, and
+    // the column-major buffers VT' (p x m, ldvt = p) and U' (n x p, ldu = n) are, byte for byte, the
+    // row-major U (m x p) and V^T (p x n) we want.
+    const char jobz = 'S';
+    const int fm = n, fn = m, p = std::min(m, n);
+    const int lda = std::max(1, fm), ldu = std::max(1, fm), ldvt = std::max(1, p);
+    const int64_t mn = p, mx = std::max(m, n);
+    std::vector<int> iwork(static_cast<size_t>(8 * std::max<int64_t>(1, mn)));
+    int info = 0, query = -1;
+    double wq = 0;
+    dgesdd_(&jobz, &fm, &fn, a, &lda, s, vt, &ldu, u, &ldvt, &wq, &query, iwork.data(), &info, 1);
+    if (info != 0) return info;
+    // Documented minimum for JOBZ='S': 3 mn + max(mx, 4 mn^2 + 4 mn).
+    const int lwork = WorkSize(3 * mn + std::max(mx, 4 * mn * mn + 4 * mn), wq, "dgesdd");
+    std::vector<double> work(static_cast<size_t>(lwork));
+    dgesdd_(&jobz, &fm, &fn, a, &lda, s, vt, &ldu, u, &ldvt, work.data(), &lwork, iwork.data(), &info, 1);
+    return info;
+  }
+};
+
+// Runs a job under the BLAS mutex, turning C++ exceptions into messages.
+int RunLocked(Job& job, std::string* error) {
+  try {
+    std::lock_guard<std::mutex> lock(g_blas_mutex);
+    return job.Run();
+  } catch (const std::bad_alloc&) {
+    *error = "ntk_linalg: out of memory allocating a LAPACK workspace";
+  } catch (const std::exception& e) {
+    *error = std::string("ntk_linalg: ") + e.what();
+  }
+  return 0;
+}
+
+class JobWorker : public Napi::AsyncWorker {
+ public:
+  JobWorker(Napi::Env env, std::unique_ptr<Job> job, const std::vector<Napi::Object>& keep)
+      : Napi::AsyncWorker(env, "ntk_linalg"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
+    for (const auto& o : keep) refs_.push_back(Napi::Persistent(o));
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    std::string error;
+    info_ = RunLocked(*job_, &error);
+    if (!error.empty()) SetError(error);
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), info_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<Job> job_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> refs_;
+  int info_ = 0;
+};
+
+Napi::Value Dispatch(Napi::Env env, std::unique_ptr<Job> job, const std::vector<Napi::Object>& keep, bool async) {
+  if (async) {
+    auto* w = new JobWorker(env, std::move(job), keep);  // freed by N-API after OnOK/OnError
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  }
+  std::string error;
+  const int info = RunLocked(*job, &error);
+  if (!error.empty()) throw Napi::Error::New(env, error);
+  return Napi::Number::New(env, info);
+}
+
+// info = 0 without any work, as a number or an already-resolved Promise.
+Napi::Value Done(Napi::Env env, bool async) {
+  if (!async) return Napi::Number::New(env, 0);
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Resolve(Napi::Number::New(env, 0));
+  return d.Promise();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Argument parsing: strict, with messages naming the routine and the argument.
+
+struct Args {
+  const Napi::CallbackInfo& info;
+  const char* fn;
+  size_t expected;
+
+  Args(const Napi::CallbackInfo& i, const char* f, size_t n) : info(i), fn(f), expected(n) {
+    if (info.Length() != n)
+      throw Napi::TypeError::New(info.Env(), std::string(fn) + ": expected " + std::to_string(n) + " arguments, got " +
+                                                 std::to_string(info.Length()));
+  }
+  [[noreturn]] void Fail(size_t i, const std::string& what) const {
+    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": argument " + std::to_string(i) + " " + what);
+  }
+  int Int(size_t i, int min = 0) const {
+    if (!info[i].IsNumber()) Fail(i, "must be a number");
+    const double v = info[i].As<Napi::Number>().DoubleValue();
+    if (!(v >= min && v <= INT_MAX) || std::floor(v) != v) Fail(i, "must be an integer in [" + std::to_string(min) + ", 2^31)");
+    return static_cast<int>(v);
+  }
+  double Double(size_t i) const {
+    if (!info[i].IsNumber()) Fail(i, "must be a number");
+    const double v = info[i].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(v)) Fail(i, "must be finite");
+    return v;
+  }
+  bool Bool(size_t i) const {
+    if (!info[i].IsBoolean()) Fail(i, "must be a boolean");
+    return info[i].As<Napi::Boolean>().Value();
+  }
+  napi_typedarray_type Kind(size_t i) const {
+    if (!info[i].IsTypedArray()) Fail(i, "must be a Float32Array or Float64Array");
+    const napi_typedarray_type t = info[i].As<Napi::TypedArray>().TypedArrayType();
+    if (t != napi_float32_array && t != napi_float64_array) Fail(i, "must be a Float32Array or Float64Array");
+    return t;
+  }
+  // A typed array of element type T holding at least `need` elements.
+  template <typename T>
+  T* Array(size_t i, int64_t need, std::vector<Napi::Object>* keep) const {
+    const napi_typedarray_type want = sizeof(T) == 4 ? napi_float32_array : napi_float64_array;
+    if (Kind(i) != want) Fail(i, sizeof(T) == 4 ? "must be a Float32Array" : "must be a Float64Array");
+    auto arr = info[i].As<Napi::TypedArrayOf<T>>();
+    if (static_cast<int64_t>(arr.ElementLength()) < need)
+      Fail(i, "has length " + std::to_string(arr.ElementLength()) + ", needs at least " + std::to_string(need));
+    if (need > 0 && arr.Data() == nullptr) Fail(i, "is detached");
+    keep->push_back(arr);
+    return arr.Data();
+  }
+};
+
+template <typename T>
+Napi::Value GemmT(const Args& A) {
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<GemmJob<T>>();
+  job->ta = A.Bool(0);
+  job->tb = A.Bool(1);
+  job->m = A.Int(2);
+  job->n = A.Int(3);
+  job->k = A.Int(4);
+  job->alpha = static_cast<T>(A.Double(5));
+  const int64_t m = job->m, n = job->n, k = job->k;
+  job->a = A.Array<T>(6, m * k, &keep);
+  job->b = A.Array<T>(7, k * n, &keep);
+  job->c = A.Array<T>(8, m * n, &keep);
+  const bool async = A.Bool(9);
+  if (m == 0 || n == 0 || k == 0) {  // BLAS would reject leading dimensions of 0; the answer is zeros
+    std::fill(job->c, job->c + m * n, T(0));
+    return Done(A.info.Env(), async);
+  }
+  return Dispatch(A.info.Env(), std::move(job), keep, async);
+}
+
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Args A(info, "gemm", 10);
+  return A.Kind(6) == napi_float32_array ? GemmT<float>(A) : GemmT<double>(A);
+}
+
+template <typename T>
+Napi::Value SyrkT(const Args& A) {
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<SyrkJob<T>>();
+  job->trans = A.Bool(0);
+  job->n = A.Int(1);
+  job->k = A.Int(2);
+  job->alpha = static_cast<T>(A.Double(3));
+  const int64_t n = job->n, k = job->k;
+  job->a = A.Array<T>(4, n * k, &keep);
+  job->c = A.Array<T>(5, n * n, &keep);
+  const bool async = A.Bool(6);
+  return Dispatch(A.info.Env(), std::move(job), keep, async);
+}
+
+Napi::Value Syrk(const Napi::CallbackInfo& info) {
+  Args A(info, "syrk", 7);
+  return A.Kind(4) == napi_float32_array ? SyrkT<float>(A) : SyrkT<double>(A);
+}
+
+Napi::Value Syevd(const Napi::CallbackInfo& info) {
+  Args A(info, "syevd", 5);
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<SyevdJob>();
+  job->n = A.Int(0, 1);
+  const int64_t n = job->n;
+  job->a = A.Array<double>(1, n * n, &keep);
+  job->w = A.Array<double>(2, n, &keep);
+  job->vectors = A.Bool(3);
+  return Dispatch(info.Env(), std::move(job), keep, A.Bool(4));
+}
+
+Napi::Value Syevr(const Napi::CallbackInfo& info) {
+  Args A(info, "syevr", 7);
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<SyevrJob>();
+  job->n = A.Int(0, 1);
+  job->il = A.Int(2, 1);
+  job->iu = A.Int(3, 1);
+  if (job->il > job->iu || job->iu > job->n) A.Fail(3, "must satisfy 1 <= il <= iu <= n");
+  const int64_t n = job->n, m = job->iu - job->il + 1;
+  job->a = A.Array<double>(1, n * n, &keep);
+  job->w = A.Array<double>(4, m, &keep);
+  job->z = info[5].IsNull() ? nullptr : A.Array<double>(5, n * m, &keep);
+  return Dispatch(info.Env(), std::move(job), keep, A.Bool(6));
+}
+
+Napi::Value Potrf(const Napi::CallbackInfo& info) {
+  Args A(info, "potrf", 3);
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<PotrfJob>();
+  job->n = A.Int(0, 1);
+  const int64_t n = job->n;
+  job->a = A.Array<double>(1, n * n, &keep);
+  return Dispatch(info.Env(), std::move(job), keep, A.Bool(2));
+}
+
+Napi::Value Potrs(const Napi::CallbackInfo& info) {
+  Args A(info, "potrs", 5);
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<PotrsJob>();
+  job->n = A.Int(0, 1);
+  job->nrhs = A.Int(1, 1);
+  const int64_t n = job->n, nrhs = job->nrhs;
+  job->l = A.Array<double>(2, n * n, &keep);
+  job->x = A.Array<double>(3, n * nrhs, &keep);
+  return Dispatch(info.Env(), std::move(job), keep, A.Bool(4));
+}
+
+Napi::Value Gesdd(const Napi::CallbackInfo& info) {
+  Args A(info, "gesdd", 7);
+  std::vector<Napi::Object> keep;
+  auto job = std::make_unique<GesddJob>();
+  job->m = A.Int(0, 1);
+  job->n = A.Int(1, 1);
+  const int64_t m = job->m, n = job->n, p = std::min(m, n);
+  job->a = A.Array<double>(2, m * n, &keep);
+  job->s = A.Array<double>(3, p, &keep);
+  job->u = A.Array<double>(4, m * p, &keep);
+  job->vt = A.Array<double>(5, p * n, &keep);
+  return Dispatch(info.Env(), std::move(job), keep, A.Bool(6));
+}
+
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const char* config = openblas_get_config();
+  const char* core = openblas_get_corename();
+  o.Set("config", Napi::String::New(env, config ? config : "OpenBLAS"));
+  o.Set("corename", Napi::String::New(env, core ? core : "unknown"));
+  o.Set("threads", Napi::Number::New(env, openblas_get_num_threads()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("syrk", Napi::Function::New(env, Syrk, "syrk"));
+  exports.Set("syevd", Napi::Function::New(env, Syevd, "syevd"));
+  exports.Set("syevr", Napi::Function::New(env, Syevr, "syevr"));
+  exports.Set("potrf", Napi::Function::New(env, Potrf, "potrf"));
+  exports.Set("potrs", Napi::Function::New(env, Potrs, "potrs"));
+  exports.Set("gesdd", Napi::Function::New(env, Gesdd, "gesdd"));
+  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ntk_linalg, Init)

@@ -1,0 +1,36 @@
+/** The `ntk-lab` command: dispatches to subcommands and turns ntk-lab errors into one-line messages. */
+import { NtkLabError } from '../errors';
+import { NTK_USAGE, ntkCommand } from './ntk-command';
+
+const USAGE = `ntk-lab <command> [options]
+
+commands:
+  ntk      explicit NTK and layerwise components of a seeded MLP on Gaussian inputs
+
+${NTK_USAGE}`;
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'ntk':
+        return await ntkCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        console.error(`ntk-lab: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof NtkLabError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`ntk-lab ${command}: ${e.name}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * ntk-lab: empirical neural tangent kernels and conjugate kernels of TensorFlow.js models.
+ *
+ *   import { mlp, ntk, ntkLayerwise, ck } from 'ntk-lab';
+ *   const net = mlp({ inputDim: 784, widths: [512, 512, 512], seed: 0 });
+ *   const K = await ntk(net, x);   // Kernel: n x n float32, nothing to dispose
+ */
+export { VERSION } from './version';
+export * from './errors';
+export { BACKEND_NAMES, availableBackends, backendInfo, ensureBackend, useBackend } from './backend';
+export type { BackendInfo, BackendName } from './backend';
+export * from './models';
+export * from './ntk';
+export { Rng, deriveSeed } from './random';
+export { erf, erfc } from './special/erf';
+export {
+  matrix,
+  matmul,
+  matmulAsync,
+  gram,
+  gramAsync,
+  eigh,
+  eighAsync,
+  cholesky,
+  choleskyAsync,
+  solvePositiveDefinite,
+  solvePositiveDefiniteAsync,
+  svd,
+  svdAsync,
+  linalgInfo,
+} from './linalg';
+export type { FloatArray, Matrix, MatmulOptions, GramOptions, EighOptions, EighResult, SvdOptions, SvdResult, LinalgInfo } from './linalg';

@@ -32,9 +32,12 @@ export interface NativeAddon {
   blasInfo(): { config: string; corename: string; threads: number };
 }
 
-/** Where node-gyp puts the addon: <package root>/build/Release (this file runs from build/src/linalg/). */
+/**
+ * Where node-gyp puts the addon: <package root>/build/Release (this file runs from build/src/linalg/).
+ * NTK_LINALG_ADDON overrides the path (tests use it to simulate a missing addon).
+ */
 export function addonPath(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ntk_linalg.node');
+  return process.env.NTK_LINALG_ADDON || path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ntk_linalg.node');
 }
 
 /** Loads the addon, or returns the reason it could not be loaded (never throws). */

@@ -23,6 +23,8 @@ export interface MatmulOptions {
   alpha?: number;
   /** Scan inputs for NaN/Infinity first (default true; O(inputs), negligible beside the product). */
   checkFinite?: boolean;
+  /** Write the result here (m x n, same precision) instead of a fresh array: reusing a buffer saves the page faults of a new one. */
+  out?: Matrix<FloatArray>;
 }
 
 export interface GramOptions {
@@ -32,6 +34,19 @@ export interface GramOptions {
   trans?: boolean;
   /** Scan the input for NaN/Infinity first (default true). */
   checkFinite?: boolean;
+  /** Write the result here (n x n, same precision) instead of a fresh array. */
+  out?: Matrix<FloatArray>;
+}
+
+/** The caller's output buffer (checked: size and precision) or a fresh zero matrix like `like`. */
+function outputFor<T extends FloatArray>(fn: string, out: Matrix<FloatArray> | undefined, like: T, rows: number, cols: number): Matrix<T> {
+  if (!out) return zerosLike(like, rows, cols);
+  // BLAS writes C while reading A and B: an output sharing the input's memory would corrupt the product.
+  if (out.data.buffer === like.buffer) throw new ShapeError(`${fn}: opts.out must not share memory with the input`);
+  if (out.data.constructor !== like.constructor || out.data.length !== rows * cols) {
+    throw new ShapeError(`${fn}: opts.out must be a ${like.constructor.name} of ${rows} x ${cols}, got ${out.data.constructor.name}(${out.data.length})`);
+  }
+  return { rows, cols, data: out.data as T };
 }
 
 interface MatmulPlan<T extends FloatArray> { m: number; n: number; k: number; alpha: number; transA: boolean; transB: boolean; out: () => Matrix<T> }
@@ -52,7 +67,7 @@ function planMatmul<T extends FloatArray>(fn: string, a: Matrix<T>, b: Matrix<T>
     checkFinite(fn, 'a', a);
     checkFinite(fn, 'b', b);
   }
-  return { m, n, k, alpha, transA, transB, out: () => zerosLike(a.data, m, n) };
+  return { m, n, k, alpha, transA, transB, out: () => outputFor(fn, opts.out, a.data, m, n) };
 }
 
 /** C (m x n) = alpha * op(A) op(B), op(A) m x k, op(B) k x n; op = transpose when transA/transB. Same precision in and out. */
@@ -91,7 +106,10 @@ export async function matmulAsync<T extends FloatArray>(a: Matrix<T>, b: Matrix<
     return out;
   }
   const r = await runInWorker({ op: 'gemm', transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, alpha: p.alpha, a: a.data, b: b.data });
-  return { rows: p.m, cols: p.n, data: r.c as T };
+  if (!opts.out) return { rows: p.m, cols: p.n, data: r.c as T };
+  const out = p.out();
+  out.data.set(r.c as T);
+  return out;
 }
 
 interface GramPlan<T extends FloatArray> { n: number; k: number; alpha: number; trans: boolean; out: () => Matrix<T> }
@@ -102,7 +120,7 @@ function planGram<T extends FloatArray>(fn: string, a: Matrix<T>, opts: GramOpti
   const alpha = opts.alpha === undefined ? 1 : checkScalar(fn, 'opts.alpha', opts.alpha);
   const [n, k] = trans ? [a.cols, a.rows] : [a.rows, a.cols];
   if (opts.checkFinite !== false) checkFinite(fn, 'a', a);
-  return { n, k, alpha, trans, out: () => zerosLike(a.data, n, n) };
+  return { n, k, alpha, trans, out: () => outputFor(fn, opts.out, a.data, n, n) };
 }
 
 /** G = alpha * A A^T (rows x rows) via SYRK, both triangles filled; with opts.trans: alpha * A^T A (cols x cols). */
@@ -142,5 +160,8 @@ export async function gramAsync<T extends FloatArray>(a: Matrix<T>, opts: GramOp
     return out;
   }
   const r = await runInWorker({ op: 'syrk', trans: p.trans, n: p.n, k: p.k, alpha: p.alpha, a: a.data });
-  return { rows: p.n, cols: p.n, data: r.c as T };
+  if (!opts.out) return { rows: p.n, cols: p.n, data: r.c as T };
+  const out = p.out();
+  out.data.set(r.c as T);
+  return out;
 }

@@ -9,7 +9,7 @@
 import { ensureBackend } from '../backend';
 import { CancelledError, InvalidOptionError, MemoryBudgetError, UnsupportedModelError } from '../errors';
 import { Matrix, linalgInfo } from '../linalg';
-import { LayerFeatures, explicitFeatures } from './explicit/features';
+import { LayerFeatures, explicitFeatures, releaseFeatures } from './explicit/features';
 import { BlockValues, Range, explicitBlock } from './explicit/block';
 import { ExplicitNetwork, NtkModel, explicitNetwork } from './explicit/network';
 import { InputBatch, toInputMatrix } from './input';
@@ -166,14 +166,19 @@ async function* explicitTiles(p: Prepared, tile: number | undefined, withCompone
   const f1: LayerFeatures[] = await explicitFeatures(p.net, p.x1, p.layout);
   const f2: LayerFeatures[] = p.x2 ? await explicitFeatures(p.net, p.x2, p.layout) : f1;
   step();
-  for (let I = 0; I < rowRanges.length; I++) {
-    for (let J = p.x2 ? 0 : I; J < colRanges.length; J++) {
-      check();
-      const v = await explicitBlock(p.net, f1, f2, rowRanges[I], colRanges[J], p.layout, withComponents, step);
-      const t = toTile(p, rowRanges[I], colRanges[J], v);
-      yield t;
-      if (!p.x2 && J > I) yield transposeTile(p, t);
+  try {
+    for (let I = 0; I < rowRanges.length; I++) {
+      for (let J = p.x2 ? 0 : I; J < colRanges.length; J++) {
+        check();
+        const v = await explicitBlock(p.net, f1, f2, rowRanges[I], colRanges[J], p.layout, withComponents, step);
+        const t = toTile(p, rowRanges[I], colRanges[J], v);
+        yield t;
+        if (!p.x2 && J > I) yield transposeTile(p, t);
+      }
     }
+  } finally {
+    releaseFeatures(f1);
+    if (f2 !== f1) releaseFeatures(f2);
   }
 }
 

@@ -8,6 +8,7 @@ import { Matrix, matmulAsync } from '../../linalg';
 import { activation } from '../../models';
 import { OutputLayout } from '../kernel';
 import { ExplicitNetwork } from './network';
+import { giveScratch, takeScratch } from './scratch';
 
 /** What one layer contributes to the kernel, for a batch of n inputs. */
 export interface LayerFeatures {
@@ -17,6 +18,8 @@ export interface LayerFeatures {
   d: Matrix<Float32Array>;
   /** For the 'diagonal' layout: delta_l^a for each output a, n x outDim each. */
   dPerOutput?: Matrix<Float32Array>[];
+  /** True for a linear output layer: delta^a = e_a for every input, so the deltas' Gram is known (delta_ab) without a product. */
+  unitDeltas?: boolean;
 }
 
 /** Forward pass through the first `depth` layers: post-activations h_0 = x, ..., h_depth and slopes phi'(z_l). */
@@ -31,9 +34,13 @@ export async function forward(
   for (let l = 0; l < depth; l++) {
     const spec = net.layers[l];
     const { W, b } = net.weights[l];
-    const z = await matmulAsync(inputs[l], { rows: spec.inDim, cols: spec.outDim, data: W }, { alpha: spec.weightMultiplier });
+    const z = await matmulAsync(inputs[l], { rows: spec.inDim, cols: spec.outDim, data: W }, {
+      alpha: spec.weightMultiplier,
+      out: { rows: n, cols: spec.outDim, data: takeScratch(n * spec.outDim) },
+      checkFinite: false,
+    });
     const act = activation(spec.activation);
-    const slope = new Float32Array(n * spec.outDim);
+    const slope = takeScratch(n * spec.outDim);
     const zd = z.data;
     const cols = spec.outDim;
     const bm = spec.biasMultiplier;
@@ -69,6 +76,8 @@ export async function explicitFeatures(net: ExplicitNetwork, x: Matrix<Float32Ar
     const back = await matmulAsync(deltas[l + 1], { rows: next.inDim, cols: next.outDim, data: net.weights[l + 1].W }, {
       transB: true,
       alpha: next.weightMultiplier,
+      out: { rows: n * k, cols: next.inDim, data: takeScratch(n * k * next.inDim) },
+      checkFinite: false,
     });
     const cols = net.layers[l].outDim;
     const slope = slopes[l];
@@ -83,8 +92,10 @@ export async function explicitFeatures(net: ExplicitNetwork, x: Matrix<Float32Ar
     deltas[l] = back;
   }
 
+  giveScratch(...slopes);
   return net.layers.map((spec, l): LayerFeatures => {
     const f: LayerFeatures = { h: inputs[l], d: deltas[l] };
+    if (l === L - 1 && spec.activation === 'linear') f.unitDeltas = true;
     if (layout === 'diagonal') f.dPerOutput = splitOutputs(deltas[l], n, k, spec.outDim);
     return f;
   });
@@ -93,9 +104,17 @@ export async function explicitFeatures(net: ExplicitNetwork, x: Matrix<Float32Ar
 function splitOutputs(d: Matrix<Float32Array>, n: number, k: number, cols: number): Matrix<Float32Array>[] {
   const out: Matrix<Float32Array>[] = [];
   for (let a = 0; a < k; a++) {
-    const data = new Float32Array(n * cols);
+    const data = takeScratch(n * cols);
     for (let i = 0; i < n; i++) data.set(d.data.subarray((i * k + a) * cols, (i * k + a + 1) * cols), i * cols);
     out.push({ rows: n, cols, data });
   }
   return out;
+}
+
+/** Hands the features' arrays back to the scratch pool (not the input x, which belongs to the caller). */
+export function releaseFeatures(layers: LayerFeatures[]): void {
+  layers.forEach((f, l) => {
+    if (l > 0) giveScratch(f.h.data);
+    giveScratch(f.d.data, ...(f.dPerOutput ?? []).map((m) => m.data));
+  });
 }

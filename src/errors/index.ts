@@ -42,3 +42,6 @@ export class LinalgError extends NtkLabError {
 
 /** The user cancelled (AbortSignal) a long computation. */
 export class CancelledError extends NtkLabError {}
+
+/** An Arrow file or stream is not a readable ntk-lab result (truncated, wrong schema, foreign producer). */
+export class ArrowFormatError extends NtkLabError {}

@@ -2,13 +2,13 @@
  * Symmetric eigen-decomposition in float64: LAPACK dsyevd (all eigenvalues, divide and conquer, what
  * numpy.linalg.eigh uses) or dsyevr (an index range, via MRRR); the fallback is TypeScript tred2 + tql2.
  */
-import { InvalidOptionError, ShapeError } from '../errors';
+import { InvalidOptionError, NonFiniteError, ShapeError } from '../errors';
 import { active } from './backend';
 import { eighFallback } from './fallback/eigh';
 import { runInWorker } from './fallback/pool';
 import { checkInfo } from './lapackErrors';
 import type { Matrix } from './matrix';
-import { checkFinite, checkMatrix, checkSquare } from './validate';
+import { checkMatrix, checkSquare } from './validate';
 
 export interface EighOptions {
   /** Also compute eigenvectors (default false). */
@@ -38,8 +38,6 @@ const ASYNC_MIN_N3 = 2 ** 18;
 function planEigh(fn: string, a: Matrix, opts: EighOptions): EighPlan {
   checkMatrix(fn, 'a', a);
   const n = checkSquare(fn, 'a', a);
-  checkFinite(fn, 'a', a);
-  if (opts.checkSymmetric !== false) checkSymmetric(fn, a);
   let il = 0;
   let iu = n - 1;
   if (opts.range !== undefined) {
@@ -50,22 +48,41 @@ function planEigh(fn: string, a: Matrix, opts: EighOptions): EighPlan {
     il = lower;
     iu = upper;
   }
-  // LAPACK overwrites its input, so one float64 copy is needed anyway; it doubles as the promotion.
-  const a64 = Float64Array.from(a.data);
+  // LAPACK overwrites its input, so one float64 copy is needed anyway; it doubles as the promotion, and
+  // the checks below read the copy (contiguous, already float64) rather than the caller's array.
+  const a64 = new Float64Array(a.data); // memcpy for float64, converting loop for float32
+  const maxAbs = finiteMaxAbs(fn, a64, n);
+  if (opts.checkSymmetric !== false) checkSymmetric(fn, a64, n, (a.data instanceof Float32Array ? 1e-5 : 1e-10) * maxAbs);
   return { n, a: a64, vectors: opts.vectors === true, il, iu, full: il === 0 && iu === n - 1 };
 }
 
-function checkSymmetric(fn: string, a: Matrix): void {
-  const n = a.rows;
-  const d = a.data;
-  let maxAbs = 0;
-  for (let i = 0; i < d.length; i++) maxAbs = Math.max(maxAbs, Math.abs(d[i]));
-  const tol = (d instanceof Float32Array ? 1e-5 : 1e-10) * maxAbs;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      const diff = Math.abs(d[i * n + j] - d[j * n + i]);
-      if (diff > tol) {
-        throw new ShapeError(`${fn}: a is not symmetric: a[${i}][${j}] = ${d[i * n + j]} but a[${j}][${i}] = ${d[j * n + i]} (tolerance ${tol.toExponential(2)}); pass checkSymmetric: false to use its lower triangle`);
+/** max |a_ij|; throws NonFiniteError at the first NaN/Infinity (one pass). */
+function finiteMaxAbs(fn: string, d: Float64Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i < d.length; i++) {
+    const x = Math.abs(d[i]);
+    if (!(x < Infinity)) { // NaN fails every comparison
+      const r = Math.floor(i / n);
+      throw new NonFiniteError(`${fn}: a holds ${d[i]} at (${r}, ${i - r * n})`);
+    }
+    if (x > m) m = x;
+  }
+  return m;
+}
+
+/** Throws ShapeError at the first |a_ij - a_ji| > tol; tiled so the transposed reads stay in cache. */
+function checkSymmetric(fn: string, d: Float64Array, n: number, tol: number): void {
+  const B = 64;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    for (let j0 = 0; j0 <= i0; j0 += B) {
+      const i1 = Math.min(n, i0 + B), j1 = Math.min(n, j0 + B);
+      for (let i = i0; i < i1; i++) {
+        const jEnd = Math.min(j1, i);
+        for (let j = j0; j < jEnd; j++) {
+          if (Math.abs(d[i * n + j] - d[j * n + i]) > tol) {
+            throw new ShapeError(`${fn}: a is not symmetric: a[${i}][${j}] = ${d[i * n + j]} but a[${j}][${i}] = ${d[j * n + i]} (tolerance ${tol.toExponential(2)}); pass checkSymmetric: false to use its lower triangle`);
+          }
+        }
       }
     }
   }

@@ -7,7 +7,7 @@ import { ShapeError } from '../errors';
 import { active } from './backend';
 import { gemmFallback, syrkFallback } from './fallback/gemm';
 import { runInWorker } from './fallback/pool';
-import { gpuMatmul, gpuTf, GPU_MIN_MULADDS } from './gpu';
+import { tfFor, tfMatmul } from './gpu';
 import { type FloatArray, type Matrix, zerosLike } from './matrix';
 import { checkFinite, checkMatrix, checkSamePrecision, checkScalar } from './validate';
 
@@ -67,6 +67,10 @@ function planMatmul<T extends FloatArray>(fn: string, a: Matrix<T>, b: Matrix<T>
     checkFinite(fn, 'a', a);
     checkFinite(fn, 'b', b);
   }
+  if (opts.out) {
+    outputFor(fn, opts.out, a.data, m, n); // validate now, before any work is queued
+    if (opts.out.data.buffer === b.data.buffer) throw new ShapeError(`${fn}: opts.out must not share memory with the input`);
+  }
   return { m, n, k, alpha, transA, transB, out: () => outputFor(fn, opts.out, a.data, m, n) };
 }
 
@@ -74,10 +78,10 @@ function planMatmul<T extends FloatArray>(fn: string, a: Matrix<T>, b: Matrix<T>
 export function matmul<T extends FloatArray>(a: Matrix<T>, b: Matrix<T>, opts: MatmulOptions = {}): Matrix<T> {
   const p = planMatmul('matmul', a, b, opts);
   const out = p.out();
-  if (p.m * p.n * p.k === 0) return out;
-  const tf = a.data instanceof Float32Array && p.m * p.n * p.k >= GPU_MIN_MULADDS ? gpuTf() : undefined;
+  if (p.m * p.n * p.k === 0) { out.data.fill(0); return out; } // a reused buffer may hold old values
+  const tf = a.data instanceof Float32Array ? tfFor(p.m * p.n * p.k, active().impl, true) : undefined;
   if (tf) {
-    const t = gpuMatmul(tf, a as Matrix<Float32Array>, b as Matrix<Float32Array>, p.transA, p.transB, p.alpha);
+    const t = tfMatmul(tf, a as Matrix<Float32Array>, b as Matrix<Float32Array>, p.transA, p.transB, p.alpha);
     try { out.data.set(t.dataSync()); } finally { t.dispose(); }
     return out;
   }
@@ -92,10 +96,10 @@ export async function matmulAsync<T extends FloatArray>(a: Matrix<T>, b: Matrix<
   const p = planMatmul('matmulAsync', a, b, opts);
   const work = p.m * p.n * p.k;
   if (work < ASYNC_MIN_MULADDS) return matmul(a, b, { ...opts, checkFinite: false });
-  const tf = a.data instanceof Float32Array && work >= GPU_MIN_MULADDS ? gpuTf() : undefined;
+  const tf = a.data instanceof Float32Array ? tfFor(work, active().impl, false) : undefined;
   if (tf) {
     const out = p.out();
-    const t = gpuMatmul(tf, a as Matrix<Float32Array>, b as Matrix<Float32Array>, p.transA, p.transB, p.alpha);
+    const t = tfMatmul(tf, a as Matrix<Float32Array>, b as Matrix<Float32Array>, p.transA, p.transB, p.alpha);
     try { out.data.set(await t.data()); } finally { t.dispose(); }
     return out;
   }
@@ -120,6 +124,7 @@ function planGram<T extends FloatArray>(fn: string, a: Matrix<T>, opts: GramOpti
   const alpha = opts.alpha === undefined ? 1 : checkScalar(fn, 'opts.alpha', opts.alpha);
   const [n, k] = trans ? [a.cols, a.rows] : [a.rows, a.cols];
   if (opts.checkFinite !== false) checkFinite(fn, 'a', a);
+  if (opts.out) outputFor(fn, opts.out, a.data, n, n); // validate now, before any work is queued
   return { n, k, alpha, trans, out: () => outputFor(fn, opts.out, a.data, n, n) };
 }
 
@@ -127,11 +132,11 @@ function planGram<T extends FloatArray>(fn: string, a: Matrix<T>, opts: GramOpti
 export function gram<T extends FloatArray>(a: Matrix<T>, opts: GramOptions = {}): Matrix<T> {
   const p = planGram('gram', a, opts);
   const out = p.out();
-  if (p.n * p.k === 0) return out;
-  // SYRK does half of GEMM's flops, but a GPU GEMM still beats a CPU SYRK by far for big inputs.
-  const tf = a.data instanceof Float32Array && p.n * p.n * p.k >= 2 * GPU_MIN_MULADDS ? gpuTf() : undefined;
+  if (p.n * p.k === 0) { out.data.fill(0); return out; }
+  // SYRK does half of GEMM's flops, but a GPU (or, without the addon, wasm) GEMM still beats it by far.
+  const tf = a.data instanceof Float32Array ? tfFor((p.n * p.n * p.k) / 2, active().impl, true) : undefined;
   if (tf) {
-    const t = gpuMatmul(tf, a as Matrix<Float32Array>, a as Matrix<Float32Array>, p.trans, !p.trans, p.alpha);
+    const t = tfMatmul(tf, a as Matrix<Float32Array>, a as Matrix<Float32Array>, p.trans, !p.trans, p.alpha);
     try { out.data.set(t.dataSync()); } finally { t.dispose(); }
     return out;
   }
@@ -146,10 +151,10 @@ export async function gramAsync<T extends FloatArray>(a: Matrix<T>, opts: GramOp
   const p = planGram('gramAsync', a, opts);
   const work = (p.n * p.n * p.k) / 2;
   if (work < ASYNC_MIN_MULADDS) return gram(a, { ...opts, checkFinite: false });
-  const tf = a.data instanceof Float32Array && work >= GPU_MIN_MULADDS ? gpuTf() : undefined;
+  const tf = a.data instanceof Float32Array ? tfFor(work, active().impl, false) : undefined;
   if (tf) {
     const out = p.out();
-    const t = gpuMatmul(tf, a as Matrix<Float32Array>, a as Matrix<Float32Array>, p.trans, !p.trans, p.alpha);
+    const t = tfMatmul(tf, a as Matrix<Float32Array>, a as Matrix<Float32Array>, p.trans, !p.trans, p.alpha);
     try { out.data.set(await t.data()); } finally { t.dispose(); }
     return out;
   }

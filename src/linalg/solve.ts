@@ -27,7 +27,7 @@ export function cholesky(a: Matrix<Float64Array>): Matrix<Float64Array> {
   const n = planCholesky('cholesky', a);
   const { addon } = active();
   if (!addon) return { rows: n, cols: n, data: choleskyFallback(a.data, n) };
-  const l = Float64Array.from(a.data); // dpotrf works in place
+  const l = a.data.slice(); // dpotrf works in place
   if (n > 0) checkInfo('cholesky', 'dpotrf', addon.potrf(n, l, false) as number, notPd);
   return { rows: n, cols: n, data: l };
 }
@@ -38,7 +38,7 @@ export async function choleskyAsync(a: Matrix<Float64Array>): Promise<Matrix<Flo
   if (n ** 3 < ASYNC_MIN_N3) return cholesky(a);
   const { addon } = active();
   if (!addon) return { rows: n, cols: n, data: (await runInWorker({ op: 'cholesky', n, a: a.data })).l as Float64Array };
-  const l = Float64Array.from(a.data);
+  const l = a.data.slice();
   checkInfo('choleskyAsync', 'dpotrf', await addon.potrf(n, l, true), notPd);
   return { rows: n, cols: n, data: l };
 }
@@ -54,13 +54,13 @@ function planSolve(fn: string, a: Matrix<Float64Array>, b: Matrix<Float64Array>)
 /** X (n x nrhs) solving A X = B for symmetric positive-definite A (n x n, lower triangle read) and B (n x nrhs). */
 export function solvePositiveDefinite(a: Matrix<Float64Array>, b: Matrix<Float64Array>): Matrix<Float64Array> {
   const { n, nrhs } = planSolve('solvePositiveDefinite', a, b);
-  const x = Float64Array.from(b.data); // B is overwritten by X in place
+  const x = b.data.slice(); // B is overwritten by X in place
   if (n === 0 || nrhs === 0) return { rows: n, cols: nrhs, data: x };
   const { addon } = active();
   if (!addon) {
     choleskySolveFallback(choleskyFallback(a.data, n), n, x, nrhs);
   } else {
-    const l = Float64Array.from(a.data);
+    const l = a.data.slice();
     checkInfo('solvePositiveDefinite', 'dpotrf', addon.potrf(n, l, false) as number, notPd);
     addon.potrs(n, nrhs, l, x, false);
   }
@@ -73,8 +73,8 @@ export async function solvePositiveDefiniteAsync(a: Matrix<Float64Array>, b: Mat
   if (n ** 3 < ASYNC_MIN_N3 || nrhs === 0) return solvePositiveDefinite(a, b);
   const { addon } = active();
   if (!addon) return { rows: n, cols: nrhs, data: (await runInWorker({ op: 'solve', n, nrhs, a: a.data, b: b.data })).x as Float64Array };
-  const l = Float64Array.from(a.data);
-  const x = Float64Array.from(b.data);
+  const l = a.data.slice();
+  const x = b.data.slice();
   checkInfo('solvePositiveDefiniteAsync', 'dpotrf', await addon.potrf(n, l, true), notPd);
   await addon.potrs(n, nrhs, l, x, true);
   return { rows: n, cols: nrhs, data: x };

@@ -56,7 +56,7 @@ export function svd(a: Matrix<Float64Array>, opts: SvdOptions = {}): SvdResult {
     const r = svdFallback(a.data, m, n);
     return truncate(m, n, p, k, r.u, r.s, r.vt);
   }
-  const work = Float64Array.from(a.data);
+  const work = a.data.slice();
   const s = new Float64Array(p), u = new Float64Array(m * p), vt = new Float64Array(p * n);
   checkInfo('svd', 'dgesdd', addon.gesdd(m, n, work, s, u, vt, false) as number, noConv);
   return truncate(m, n, p, k, u, s, vt);
@@ -71,7 +71,7 @@ export async function svdAsync(a: Matrix<Float64Array>, opts: SvdOptions = {}): 
     const r = await runInWorker({ op: 'svd', m, n, a: a.data });
     return truncate(m, n, p, k, r.u as Float64Array, r.s as Float64Array, r.vt as Float64Array);
   }
-  const work = Float64Array.from(a.data);
+  const work = a.data.slice();
   const s = new Float64Array(p), u = new Float64Array(m * p), vt = new Float64Array(p * n);
   checkInfo('svdAsync', 'dgesdd', await addon.gesdd(m, n, work, s, u, vt, true), noConv);
   return truncate(m, n, p, k, u, s, vt);

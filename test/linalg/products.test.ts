@@ -1,6 +1,7 @@
 /** matmul / gram against numpy fixtures and a naive float64 reference, through both implementations. */
 import { it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { ShapeError } from '../../src/errors';
 import { gram, gramAsync, matmul, matmulAsync, matrix } from '../../src/linalg';
 import { fixtures, forEachImpl, maxAbs, maxDiff, randomMatrix, refMatmul, toF32 } from './helpers';
 
@@ -70,5 +71,33 @@ forEachImpl('products', () => {
     const z = matmul(matrix(2, 0, new Float32Array(0)), matrix(0, 2, new Float32Array(0)));
     assert.deepEqual(Array.from(z.data), [0, 0, 0, 0]);
     assert.deepEqual(gram(matrix(0, 5, new Float64Array(0))).data.length, 0);
+  });
+});
+
+forEachImpl('products into a caller buffer (opts.out)', () => {
+  it('reuses the buffer, overwrites stale values, and validates it', async () => {
+    const x = toF32(randomMatrix(64, 96, 21));
+    const y = toF32(randomMatrix(96, 80, 22));
+    const out = matrix(64, 80, new Float32Array(64 * 80).fill(7));
+    const c = matmul(x, y, { out });
+    assert.equal(c.data, out.data);
+    assert.ok(maxDiff(c.data, refMatmul(x, y)) <= 1e-5 * maxAbs(c.data));
+    out.data.fill(7);
+    const c2 = await matmulAsync(x, y, { out });
+    assert.equal(c2.data, out.data);
+    assert.ok(maxDiff(c2.data, refMatmul(x, y)) <= 1e-5 * maxAbs(c2.data));
+    const g = matrix(96, 96, new Float32Array(96 * 96).fill(-1));
+    assert.equal(gram(x, { trans: true, out: g }).data, g.data);
+    assert.ok(maxDiff(g.data, refMatmul(x, x, true, false)) <= 1e-5 * maxAbs(g.data));
+    g.data.fill(-1);
+    assert.equal((await gramAsync(x, { trans: true, out: g })).data, g.data);
+    assert.ok(maxDiff(g.data, refMatmul(x, x, true, false)) <= 1e-5 * maxAbs(g.data));
+    // k = 0: the product is all zeros, whatever the buffer held.
+    const z = matrix(2, 2, new Float64Array([1, 2, 3, 4]));
+    assert.deepEqual(Array.from(matmul(matrix(2, 0, new Float64Array(0)), matrix(0, 2, new Float64Array(0)), { out: z }).data), [0, 0, 0, 0]);
+    assert.throws(() => matmul(x, y, { out: matrix(64, 79, new Float32Array(64 * 79)) }), ShapeError);
+    assert.throws(() => matmul(x, y, { out: matrix(64, 80, new Float64Array(64 * 80)) }), ShapeError);
+    assert.throws(() => matmul(x, matrix(96, 64, x.data.subarray(0, 96 * 64)), { out: matrix(64, 64, x.data.subarray(0, 64 * 64)) }), ShapeError);
+    await assert.rejects(gramAsync(x, { out: matrix(3, 3, new Float32Array(9)) }), ShapeError);
   });
 });

@@ -40,7 +40,7 @@ export function runFallbackOp(req: FallbackOp): FallbackResult {
       return { l: choleskyFallback(req.a, req.n) };
     case 'solve': {
       const l = choleskyFallback(req.a, req.n);
-      const x = Float64Array.from(req.b);
+      const x = req.b.slice();
       choleskySolveFallback(l, req.n, x, req.nrhs);
       return { x };
     }

@@ -97,6 +97,12 @@ int WorkSize(int64_t minimum, double queried, const char* routine) {
   return static_cast<int>(w);
 }
 
+// A workspace LAPACK writes before reading: skip std::vector's zero fill (2n^2 doubles for dsyevd 'V').
+template <typename T>
+std::unique_ptr<T[]> Uninit(int count) {
+  return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max(1, count))]);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Jobs: the work of one call, runnable on any thread (no N-API calls inside Run).
 
@@ -163,9 +169,9 @@ struct SyevdJob : Job {
     dsyevd_(&jobz, &uplo, &n, a, &n, w, &wq, &query, &iq, &query, &info, 1, 1);
     if (info != 0) return info;
     const int lwork = WorkSize(lwmin, wq, "dsyevd"), liwork = WorkSize(liwmin, iq, "dsyevd");
-    std::vector<double> work(static_cast<size_t>(lwork));
-    std::vector<int> iwork(static_cast<size_t>(liwork));
-    dsyevd_(&jobz, &uplo, &n, a, &n, w, work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1);
+    auto work = Uninit<double>(lwork);
+    auto iwork = Uninit<int>(liwork);
+    dsyevd_(&jobz, &uplo, &n, a, &n, w, work.get(), &lwork, iwork.get(), &liwork, &info, 1, 1);
     // LAPACK leaves eigenvector j in column j, column-major; read row-major that is row j: transpose.
     if (info == 0 && vectors) TransposeSquare(a, n);
     return info;
@@ -193,10 +199,10 @@ struct SyevrJob : Job {
     if (info != 0) return info;
     // Documented minima (LAPACK dsyevr): lwork >= max(1, 26n), liwork >= max(1, 10n).
     const int lwork = WorkSize(26 * n64, wq, "dsyevr"), liwork = WorkSize(10 * n64, iq, "dsyevr");
-    std::vector<double> work(static_cast<size_t>(lwork));
-    std::vector<int> iwork(static_cast<size_t>(liwork));
+    auto work = Uninit<double>(lwork);
+    auto iwork = Uninit<int>(liwork);
     dsyevr_(&jobz, &range, &uplo, &n, a, &n, &vl, &vu, &il, &iu, &abstol, &found, wall.data(), zc.data(), &ldz,
-            isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info, 1, 1, 1);
+            isuppz.data(), work.get(), &lwork, iwork.get(), &liwork, &info, 1, 1, 1);
     if (info != 0) return info;
     if (found != m) throw std::runtime_error("dsyevr returned " + std::to_string(found) + " eigenvalues, expected " + std::to_string(m));
     std::copy(wall.begin(), wall.begin() + m, w);
@@ -256,8 +262,8 @@ struct GesddJob : Job {
     if (info != 0) return info;
     // Documented minimum for JOBZ='S': 3 mn + max(mx, 4 mn^2 + 4 mn).
     const int lwork = WorkSize(3 * mn + std::max(mx, 4 * mn * mn + 4 * mn), wq, "dgesdd");
-    std::vector<double> work(static_cast<size_t>(lwork));
-    dgesdd_(&jobz, &fm, &fn, a, &lda, s, vt, &ldu, u, &ldvt, work.data(), &lwork, iwork.data(), &info, 1);
+    auto work = Uninit<double>(lwork);
+    dgesdd_(&jobz, &fm, &fn, a, &lda, s, vt, &ldu, u, &ldvt, work.get(), &lwork, iwork.data(), &info, 1);
     return info;
   }
 };

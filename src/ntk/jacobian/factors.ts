@@ -1,0 +1,208 @@
+/**
+ * Per-example gradients of one parameter tensor, kept in the cheapest form that still gives J J'^T exactly,
+ * for a range of n examples and k outputs (row i*k + a):
+ * - 'outer': the gradient of example i, output a, is scale^(1/2) h_i (x) d_i^a (a Dense layer): the kernel is
+ *   scale (H H'^T) o (D D'^T), never forming the n x (din dout) Jacobian (as the explicit MLP method).
+ * - 'patch': sum over positions p of patch_i(p) (x) d_i^a(p) (a convolution, or a Dense on a sequence): the
+ *   per-example gradients are formed from im2col patches, a block of output channels at a time, then Gram-ed.
+ * - 'rows': the per-example gradients themselves, [(n k), cols] (biases, embeddings, layers without a rule).
+ */
+import { Matrix, gramAsync, matmul, matmulAsync } from '../../linalg';
+import { OutputLayout } from '../kernel';
+
+export interface OuterFactor {
+  kind: 'outer';
+  n: number;
+  k: number;
+  /** Layer inputs, [n, hCols]. */
+  h: Float32Array;
+  hCols: number;
+  /** Output cotangents, [(n k), dCols]. */
+  d: Float32Array;
+  dCols: number;
+  scale: number;
+}
+
+export interface PatchFactor {
+  kind: 'patch';
+  n: number;
+  k: number;
+  /** Layer inputs, [n, inSize]. */
+  h: Float32Array;
+  inSize: number;
+  /** Cotangents of the pre-activation, [(n k), P, cout]. */
+  d: Float32Array;
+  /** Positions, patch length, output channels. */
+  P: number;
+  C: number;
+  cout: number;
+  scale: number;
+  /** Fills out [P, C] with the patches of one example's input h[offset .. offset + inSize). */
+  im2col: (h: Float32Array, offset: number, out: Float32Array) => void;
+}
+
+export interface RowsFactor {
+  kind: 'rows';
+  n: number;
+  k: number;
+  /** Per-example gradients, [(n k), cols]. */
+  g: Float32Array;
+  cols: number;
+}
+
+export type Factor = OuterFactor | PatchFactor | RowsFactor;
+
+/** Float32 values a factor holds (for budgets). */
+export function factorSize(f: Factor): number {
+  if (f.kind === 'outer') return f.h.length + f.d.length;
+  if (f.kind === 'patch') return f.h.length + f.d.length;
+  return f.g.length;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The factor of consecutive example chunks, in order (same kind and parameter). */
+export function concatFactors(parts: Factor[]): Factor {
+  const first = parts[0];
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  if (first.kind === 'rows') return { ...first, n, g: concat(parts.map((p) => (p as RowsFactor).g)) };
+  if (first.kind === 'outer') {
+    return { ...first, n, h: concat(parts.map((p) => (p as OuterFactor).h)), d: concat(parts.map((p) => (p as OuterFactor).d)) };
+  }
+  return { ...first, n, h: concat(parts.map((p) => (p as PatchFactor).h)), d: concat(parts.map((p) => (p as PatchFactor).d)) };
+}
+
+/** Per-example gradient length of a factor. */
+export function factorCols(f: Factor): number {
+  if (f.kind === 'outer') return f.hCols * f.dCols;
+  if (f.kind === 'patch') return f.C * f.cout;
+  return f.cols;
+}
+
+/** Rows a..: the k-strided rows of output a, [n, cols] (for the 'diagonal' layout). */
+function outputRows(g: Float32Array, n: number, k: number, cols: number, a: number): Float32Array {
+  if (k === 1) return g;
+  const out = new Float32Array(n * cols);
+  for (let i = 0; i < n; i++) out.set(g.subarray((i * k + a) * cols, (i * k + a + 1) * cols), i * cols);
+  return out;
+}
+
+function m(rows: number, cols: number, data: Float32Array): Matrix<Float32Array> {
+  return { rows, cols, data };
+}
+
+/** A B^T, or A A^T by SYRK when both are the same array. */
+async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: number, cols: number, alpha = 1): Promise<Float32Array> {
+  if (a === b) return (await gramAsync(m(rowsA, cols, a), { alpha, checkFinite: false })).data;
+  return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false })).data;
+}
+
+/** Contracts per-example gradient rows G1 [(n1 k), c], G2 [(n2 k), c] into the block by layout, added into `out`. */
+async function addRows(out: Float32Array, g1: Float32Array, g2: Float32Array, n1: number, n2: number, k: number, cols: number, layout: OutputLayout, alpha: number): Promise<void> {
+  if (layout === 'full') {
+    const p = await gramOf(g1, g2, n1 * k, n2 * k, cols, alpha);
+    for (let i = 0; i < p.length; i++) out[i] += p[i];
+  } else if (layout === 'trace') {
+    // Viewed as n x (k cols), a row concatenates the k outputs' gradients: the Gram sums over a.
+    const p = await gramOf(g1, g2, n1, n2, k * cols, alpha);
+    for (let i = 0; i < p.length; i++) out[i] += p[i];
+  } else {
+    for (let a = 0; a < k; a++) {
+      const r1 = outputRows(g1, n1, k, cols, a);
+      const r2 = g2 === g1 ? r1 : outputRows(g2, n2, k, cols, a);
+      const p = await gramOf(r1, r2, n1, n2, cols, alpha);
+      for (let q = 0; q < n1 * n2; q++) out[q * k + a] += p[q];
+    }
+  }
+}
+
+/** scale (H1 H2^T) o (D1 D2^T) by layout, added into `out`. */
+async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, layout: OutputLayout): Promise<void> {
+  const { k } = f1;
+  const n1 = f1.n;
+  const n2 = f2.n;
+  const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
+  if (layout === 'trace') {
+    const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols);
+    for (let q = 0; q < n1 * n2; q++) out[q] += hg[q] * dg[q];
+  } else if (layout === 'full') {
+    const dg = await gramOf(f1.d, f2.d, n1 * k, n2 * k, f1.dCols);
+    const width = n2 * k;
+    for (let i = 0; i < n1; i++)
+      for (let a = 0; a < k; a++)
+        for (let j = 0; j < n2; j++) {
+          const h = hg[i * n2 + j];
+          const o = (i * k + a) * width + j * k;
+          for (let b = 0; b < k; b++) out[o + b] += h * dg[o + b];
+        }
+  } else {
+    for (let a = 0; a < k; a++) {
+      const r1 = outputRows(f1.d, n1, k, f1.dCols, a);
+      const r2 = f2.d === f1.d ? r1 : outputRows(f2.d, n2, k, f2.dCols, a);
+      const dg = await gramOf(r1, r2, n1, n2, f1.dCols);
+      for (let q = 0; q < n1 * n2; q++) out[q * k + a] += hg[q] * dg[q];
+    }
+  }
+}
+
+/** Per-example gradients of output channels o0..o1 of a patch factor: [(n k), C (o1 - o0)]. */
+export function patchGradients(f: PatchFactor, o0: number, o1: number): Float32Array {
+  const { n, k, P, C, cout } = f;
+  const ob = o1 - o0;
+  const out = new Float32Array(n * k * C * ob);
+  const patches = new Float32Array(P * C);
+  const dsub = ob === cout ? null : new Float32Array(P * ob);
+  for (let i = 0; i < n; i++) {
+    f.im2col(f.h, i * f.inSize, patches);
+    for (let a = 0; a < k; a++) {
+      const r = i * k + a;
+      let d = f.d.subarray(r * P * cout, (r + 1) * P * cout);
+      if (dsub) {
+        for (let p = 0; p < P; p++) dsub.set(d.subarray(p * cout + o0, p * cout + o1), p * ob);
+        d = dsub;
+      }
+      // G_i^a = patches^T d: [C, ob], the gradient of the kernel rows (ky, kx, cin) x output channels.
+      const g = matmul(m(P, C, patches), m(P, ob, d), { transA: true, checkFinite: false });
+      out.set(g.data, r * C * ob);
+    }
+  }
+  return out;
+}
+
+/**
+ * The block J_1 J_2^T of one parameter tensor for the two factors' examples, by layout: [n1, n2] ('trace'),
+ * [(n1 k), (n2 k)] ('full'), [n1, n2, k] ('diagonal'). `f1 === f2` for a diagonal block of a symmetric kernel.
+ * `workValues` bounds the float32 values of per-example gradients formed at once (patch factors).
+ */
+export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayout, workValues: number): Promise<Float32Array> {
+  const k = f1.k;
+  const size = f1.n * f2.n * (layout === 'full' ? k * k : layout === 'diagonal' ? k : 1);
+  const out = new Float32Array(size);
+  if (f1.kind === 'outer' && f2.kind === 'outer') {
+    await addOuter(out, f1, f2, layout);
+  } else if (f1.kind === 'rows' && f2.kind === 'rows') {
+    await addRows(out, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
+  } else if (f1.kind === 'patch' && f2.kind === 'patch') {
+    const same = f1 === f2;
+    const perChannel = (f1.n + (same ? 0 : f2.n)) * k * f1.C;
+    const ob = Math.max(1, Math.min(f1.cout, Math.floor(workValues / perChannel)));
+    for (let o0 = 0; o0 < f1.cout; o0 += ob) {
+      const o1 = Math.min(f1.cout, o0 + ob);
+      const g1 = patchGradients(f1, o0, o1);
+      const g2 = same ? g1 : patchGradients(f2, o0, o1);
+      await addRows(out, g1, g2, f1.n, f2.n, k, f1.C * (o1 - o0), layout, f1.scale);
+    }
+  } else {
+    throw new Error(`contractFactors: factor kinds differ (${f1.kind} vs ${f2.kind})`);
+  }
+  return out;
+}

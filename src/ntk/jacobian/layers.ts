@@ -1,0 +1,203 @@
+/**
+ * From one tfjs layer to the engine's ops. Dense, ntk-lab's ScaledDense, Conv1D/2D (channels last), pooling,
+ * Flatten/Reshape/Dropout, activations, Embedding, Add/Subtract/Average/Concatenate have rules of their own;
+ * any other layer runs through tfjs (the generic path).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { UnsupportedModelError } from '../../errors';
+import { ScaledDense } from '../../models/dense-layer';
+import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
+import { EmbeddingOp } from './ops/embedding';
+import { Padding, makeWindow } from './ops/geometry';
+import { LinearOp, LinearSpec } from './ops/linear';
+import { PoolOp } from './ops/pool';
+import { ConcatOp, IdentityOp, SumOp } from './ops/structural';
+import { TfLayerOp } from './ops/tf-layer';
+import { Op, sizeOf } from './ops/types';
+
+type Config = Record<string, unknown>;
+
+const IDENTITY = new Set(['Flatten', 'Reshape', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+
+function pair(v: unknown, fallback: number): [number, number] {
+  if (Array.isArray(v)) return v.length === 1 ? [1, Number(v[0])] : [Number(v[0]), Number(v[1])];
+  return v === undefined || v === null ? [1, fallback] : [Number(v), Number(v)];
+}
+
+/** The weight of a layer whose name ends with `/suffix` (tfjs names them 'layer/kernel', 'layer/bias'). */
+function weight(layer: tfl.layers.Layer, suffix: string): tfl.LayerVariable | undefined {
+  return layer.weights.find((w) => w.name === suffix || w.name.endsWith(`/${suffix}`));
+}
+
+function values(v: tfl.LayerVariable): Float32Array {
+  return Float32Array.from(v.read().dataSync() as Float32Array);
+}
+
+/** Short weight name: 'kernel' of 'conv2d_1/kernel'. */
+export function weightName(v: tfl.LayerVariable): string {
+  return v.name.slice(v.name.lastIndexOf('/') + 1);
+}
+
+/** Component label of a weight: '<layer name>/<weight name>'. */
+export function paramLabel(layer: tfl.layers.Layer, v: tfl.LayerVariable): string {
+  return `${layer.name}/${weightName(v)}`;
+}
+
+function activationOps(layer: tfl.layers.Layer, shape: number[]): Op[] {
+  const act = (layer as unknown as { activation?: TfActivation }).activation;
+  const name = act ? act.getClassName() : 'linear';
+  if (name === 'linear') return [];
+  if (name === 'softmax') return [new SoftmaxOp(layer.name, shape)];
+  return [new ElementwiseOp(layer.name, shape, name, act ?? null)];
+}
+
+function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
+  const kernel = weight(layer, 'kernel');
+  if (!kernel) throw new UnsupportedModelError(`layer '${layer.name}': Dense without a kernel`);
+  const [C, cout] = kernel.shape as [number, number];
+  const bias = weight(layer, 'bias');
+  const outShape = [...inShape.slice(0, -1), cout];
+  const spec: LinearSpec = {
+    layer: layer.name,
+    inShape,
+    outShape,
+    W: values(kernel),
+    C,
+    cout,
+    b: bias ? values(bias) : null,
+    wm: 1,
+    bm: 1,
+    patches: { kind: 'dense' },
+    labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
+    trainable: layer.trainable,
+  };
+  return [new LinearOp(spec), ...activationOps(layer, outShape)];
+}
+
+function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
+  const s = layer.spec;
+  const [kernel, bias] = [weight(layer, 'kernel')!, weight(layer, 'bias')];
+  const outShape = [...inShape.slice(0, -1), s.outDim];
+  const spec: LinearSpec = {
+    layer: layer.name,
+    inShape,
+    outShape,
+    W: values(kernel),
+    C: s.inDim,
+    cout: s.outDim,
+    b: bias ? values(bias) : null,
+    wm: s.weightMultiplier,
+    bm: s.biasMultiplier,
+    patches: { kind: 'dense' },
+    // ntk-lab's MLPs label their parameters 'layer1/weight', 'layer1/bias' in every method.
+    labels: { weight: `${layer.name}/weight`, bias: bias ? `${layer.name}/bias` : null },
+    trainable: layer.trainable,
+  };
+  const ops: Op[] = [new LinearOp(spec)];
+  if (s.activation !== 'linear') ops.push(new ElementwiseOp(layer.name, outShape, s.activation, null));
+  return ops;
+}
+
+function convOps(layer: tfl.layers.Layer, inShape: number[], rank: 1 | 2): Op[] {
+  const c = layer.getConfig() as Config;
+  if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') {
+    throw new UnsupportedModelError(`layer '${layer.name}': dataFormat '${String(c.dataFormat)}'; the jacobian method handles channelsLast convolutions`);
+  }
+  const kernel = weight(layer, 'kernel')!;
+  const bias = weight(layer, 'bias');
+  const kshape = kernel.shape as number[];
+  const cout = kshape[kshape.length - 1];
+  const cin = kshape[kshape.length - 2];
+  const [inH, inW] = rank === 2 ? [inShape[0], inShape[1]] : [1, inShape[0]];
+  const window = makeWindow({
+    layer: layer.name,
+    inH,
+    inW,
+    channels: cin,
+    kernel: pair(c.kernelSize, 1),
+    strides: pair(c.strides, 1),
+    dilation: pair(c.dilationRate, 1),
+    padding: String(c.padding ?? 'valid') as Padding,
+  });
+  const outShape = rank === 2 ? [window.outH, window.outW, cout] : [window.outW, cout];
+  const spec: LinearSpec = {
+    layer: layer.name,
+    inShape,
+    outShape,
+    W: values(kernel),
+    C: sizeOf(kshape) / cout,
+    cout,
+    b: bias ? values(bias) : null,
+    wm: 1,
+    bm: 1,
+    patches: { kind: 'conv', window },
+    labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
+    trainable: layer.trainable,
+  };
+  return [new LinearOp(spec), ...activationOps(layer, outShape)];
+}
+
+function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
+  const c = layer.getConfig() as Config;
+  const mode = cls.includes('Max') ? 'max' : 'avg';
+  const rank = cls.endsWith('1D') ? 1 : 2;
+  const channels = inShape[inShape.length - 1];
+  const [inH, inW] = rank === 2 ? [inShape[0], inShape[1]] : [1, inShape[0]];
+  if (cls.startsWith('Global')) {
+    const w = makeWindow({ layer: layer.name, inH, inW, channels, kernel: [inH, inW], strides: [1, 1], dilation: [1, 1], padding: 'valid' });
+    return new PoolOp(layer.name, inShape, [channels], w, mode);
+  }
+  const kernel = pair(c.poolSize, 2);
+  const w = makeWindow({
+    layer: layer.name,
+    inH,
+    inW,
+    channels,
+    kernel,
+    strides: c.strides === undefined || c.strides === null ? kernel : pair(c.strides, kernel[1]),
+    dilation: [1, 1],
+    padding: String(c.padding ?? 'valid') as Padding,
+  });
+  const outShape = rank === 2 ? [w.outH, w.outW, channels] : [w.outW, channels];
+  return new PoolOp(layer.name, inShape, outShape, w, mode);
+}
+
+function generic(layer: tfl.layers.Layer, inShapes: number[][], outShape: number[]): Op {
+  const vars = layer.trainable ? layer.trainableWeights.map((v) => ({ label: paramLabel(layer, v), variable: v.read() as tf.Variable })) : [];
+  return new TfLayerOp(layer, inShapes, outShape, vars);
+}
+
+/**
+ * The ops of one layer applied to inputs of per-example shapes `inShapes` (tfjs' computed output shape
+ * `outShape`), chained: each op takes the previous one's output; the first takes the layer's inputs.
+ */
+export function layerOps(layer: tfl.layers.Layer, inShapes: number[][], outShape: number[]): Op[] {
+  const cls = layer.getClassName();
+  const c = layer.getConfig() as Config;
+  const inShape = inShapes[0];
+  if (layer instanceof ScaledDense) return scaledDenseOps(layer, inShape);
+  if (cls === 'Dense') return denseOps(layer, inShape);
+  if (cls === 'Conv2D') return convOps(layer, inShape, 2);
+  if (cls === 'Conv1D') return convOps(layer, inShape, 1);
+  if (/^(Global)?(Max|Average)Pooling[12]D$/.test(cls)) return [poolOp(layer, cls, inShape)];
+  if (IDENTITY.has(cls)) return [new IdentityOp(layer.name, inShape, outShape)];
+  if (cls === 'Activation') {
+    const ops = activationOps(layer, outShape);
+    return ops.length ? ops : [new IdentityOp(layer.name, inShape, outShape)];
+  }
+  if (cls === 'ReLU' && (c.maxValue === undefined || c.maxValue === null)) return [new ElementwiseOp(layer.name, outShape, 'relu', null)];
+  if (cls === 'Softmax' && (c.axis === undefined || c.axis === -1 || c.axis === inShape.length)) return [new SoftmaxOp(layer.name, outShape)];
+  if (cls === 'Embedding' && layer.trainable) {
+    const e = weight(layer, 'embeddings')!;
+    const [vocab, dim] = e.shape as [number, number];
+    return [new EmbeddingOp(layer.name, inShape, outShape, values(e), vocab, dim, paramLabel(layer, e))];
+  }
+  if (cls === 'Add' || cls === 'Average') return [new SumOp(layer.name, outShape, inShapes.map(() => (cls === 'Add' ? 1 : 1 / inShapes.length)))];
+  if (cls === 'Subtract') return [new SumOp(layer.name, outShape, [1, -1])];
+  if (cls === 'Concatenate') {
+    const axis = Number(c.axis ?? -1);
+    return [new ConcatOp(layer.name, inShapes, outShape, axis < 0 ? outShape.length + axis : axis - 1)];
+  }
+  return [generic(layer, inShapes, outShape)];
+}

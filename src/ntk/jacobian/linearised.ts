@@ -1,0 +1,141 @@
+/**
+ * The models the autodiff methods accept, behind one interface: a tf.LayersModel or an ntk-lab Mlp (run by the
+ * engine, with per-layer rules), or a pure function f(params, x) (run by tfjs, one reverse pass per example
+ * and output). Each gives per-example gradient factors for a batch, J^T v and J u.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { UnsupportedModelError } from '../../errors';
+import { Mlp } from '../../models';
+import { InputBatch } from '../input';
+import { batchShape } from './batch';
+import { Engine, oneHotCotangents } from './engine';
+import { Factor, factorSize } from './factors';
+import { buildGraph } from './graph';
+import { PureModel, isPureModel, probePure, pureFactors, pureLabels } from './pure';
+import { sizeOf } from './ops/types';
+
+/** Any model of the autodiff methods. */
+export type AutodiffModel = Mlp | tfl.LayersModel | PureModel;
+
+export interface Linearised {
+  inputShape: number[];
+  /** Outputs per example. */
+  k: number;
+  /** One label per parameter tensor, in order; `sizes` their scalar counts. */
+  labels: string[];
+  sizes: number[];
+  description: string;
+  /** 'engine' (layer rules, OpenBLAS) or 'tfjs' (a pure function). */
+  route: 'engine' | 'tfjs';
+  /** Bytes of one forward + reverse pass per example (besides the factors). */
+  passBytesPerExample: number;
+  /** Per-example gradient factors of examples x [n, size] (flat), one per parameter tensor. */
+  factors(x: Float32Array, n: number): Factor[];
+  /** J^T v summed over the examples of x, v: [n, k]; one flat array per parameter tensor. */
+  vjp(x: Float32Array, n: number, v: Float32Array): Float32Array[];
+  /** J u for the examples of x and parameter tangents u: [n, k]. */
+  jvp(x: Float32Array, n: number, u: Float32Array[]): Float32Array;
+}
+
+function fromGraph(model: tfl.LayersModel, description?: string): Linearised {
+  const graph = buildGraph(model);
+  const engine = new Engine(graph);
+  const k = graph.k;
+  return {
+    inputShape: graph.inputShape,
+    k,
+    labels: graph.params.map((p) => p.label),
+    sizes: graph.params.map((p) => p.size),
+    description: description ?? graph.description,
+    route: 'engine',
+    passBytesPerExample: engine.bytesPerExample(k),
+    factors(x, n) {
+      try {
+        engine.forward(x, n);
+        return engine.backward(oneHotCotangents(n, k), k, 'factors').factors;
+      } finally {
+        engine.release();
+      }
+    },
+    vjp(x, n, v) {
+      try {
+        engine.forward(x, n);
+        return engine.backward(v, 1, 'sum').sums;
+      } finally {
+        engine.release();
+      }
+    },
+    jvp(x, n, u) {
+      try {
+        engine.forward(x, n);
+        return engine.jvp(u);
+      } finally {
+        engine.release();
+      }
+    },
+  };
+}
+
+function fromPure(m: PureModel, x1: InputBatch): { lin: Linearised; probe: (x: Float32Array, n: number) => void } {
+  const labels = pureLabels(m);
+  const inputShape = batchShape(x1, 'x1');
+  let outShape: number[] | null = null;
+  const sizes = m.params.map((p) => p.size);
+  const P = sizes.reduce((a, b) => a + b, 0);
+  const tensors = (x: Float32Array, n: number): tf.Tensor => tf.tensor(x, [n, ...inputShape]);
+  const lin: Linearised = {
+    inputShape,
+    k: 0,
+    labels,
+    sizes,
+    description: `f(params, x) with ${m.params.length} parameter tensors (${P} parameters)`,
+    route: 'tfjs',
+    passBytesPerExample: 0,
+    factors: (x, n) => pureFactors(m, x, n, inputShape, outShape!),
+    vjp: (x, n, v) =>
+      tf.tidy(() => {
+        const xt = tensors(x, n);
+        const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xt))([...m.params], tf.tensor(v, [n, ...outShape!]));
+        return gs.map((g) => Float32Array.from(g.dataSync() as Float32Array));
+      }),
+    jvp: (x, n, u) =>
+      tf.tidy(() => {
+        const xt = tensors(x, n);
+        const ut = u.map((t, i) => tf.tensor(t, m.params[i].shape));
+        // The transpose trick: w -> <J^T w, u> is linear in w, and its gradient is J u.
+        const inner = (w: tf.Tensor): tf.Scalar => {
+          const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xt))([...m.params], w);
+          return tf.addN(gs.map((g, i) => tf.sum(tf.mul(g, ut[i])))) as tf.Scalar;
+        };
+        return Float32Array.from(tf.grad(inner)(tf.zeros([n, ...outShape!])).dataSync() as Float32Array);
+      }),
+  };
+  const probe = (x: Float32Array, n: number): void => {
+    outShape = probePure(m, x, n, inputShape);
+    lin.k = sizeOf(outShape);
+    lin.passBytesPerExample = 4 * (sizeOf(inputShape) + lin.k) * 4;
+  };
+  return { lin, probe };
+}
+
+/**
+ * The Linearised view of `model` for inputs like x1; `first` = the first examples of x1 (flat), used to probe a
+ * pure function (its output shape, batch independence). Throws UnsupportedModelError for models it cannot follow.
+ */
+export function linearise(model: AutodiffModel, x1: InputBatch, first: () => { x: Float32Array; n: number }): Linearised {
+  if (model instanceof Mlp) return fromGraph(model.model, `ntk-lab Mlp: ${model.description}`);
+  if (model instanceof tfl.LayersModel) return fromGraph(model);
+  if (isPureModel(model)) {
+    const { lin, probe } = fromPure(model, x1);
+    const { x, n } = first();
+    probe(x, n);
+    return lin;
+  }
+  throw new UnsupportedModelError('not a model: expected an ntk-lab Mlp, a tf.LayersModel, or { apply(params, x), params } (a pure function)');
+}
+
+/** Bytes of the factors of one example (measured on the given example). */
+export function factorBytesPerExample(lin: Linearised, x: Float32Array): number {
+  return 4 * lin.factors(x, 1).reduce((s, f) => s + factorSize(f), 0);
+}

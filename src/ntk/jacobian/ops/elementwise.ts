@@ -1,0 +1,161 @@
+/**
+ * Activations. Elementwise ones keep the slope phi'(z) from the forward pass: backward and forward mode are
+ * then products with it. Those of ntk-lab's table (relu, tanh, sigmoid, softplus, gelu, erf, linear) run in
+ * TypeScript; any other tfjs activation runs through tfjs, its slope being tf.grad of sum(phi(z)) (exact for an
+ * elementwise function). Softmax (over the last axis) has the symmetric Jacobian diag(y) - y y^T.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATIONS, activation } from '../../../models';
+import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
+
+/** An elementwise function as tfjs-layers holds it (layer.activation). */
+export interface TfActivation {
+  apply(x: tf.Tensor): tf.Tensor;
+  getClassName(): string;
+}
+
+/** Multiplies stacked cotangents [n * stack, size] by per-example slopes [n, size]. */
+function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: number, size: number): Float32Array {
+  const out = new Float32Array(d.length);
+  for (let i = 0; i < n; i++) {
+    const s = slope.subarray(i * size, (i + 1) * size);
+    for (let a = 0; a < stack; a++) {
+      const o = (i * stack + a) * size;
+      for (let j = 0; j < size; j++) out[o + j] = d[o + j] * s[j];
+    }
+  }
+  return out;
+}
+
+export class ElementwiseOp implements Op {
+  readonly inShapes: number[][];
+  readonly params = [];
+  private slope: Float32Array | null = null;
+  private readonly size: number;
+
+  constructor(
+    readonly layer: string,
+    readonly outShape: number[],
+    private readonly name: string,
+    private readonly fallback: TfActivation | null,
+  ) {
+    this.inShapes = [outShape];
+    this.size = sizeOf(outShape);
+  }
+
+  forward(inputs: Float32Array[], n: number): Float32Array {
+    const z = inputs[0];
+    if ((ACTIVATIONS as readonly string[]).includes(this.name)) {
+      const act = activation(this.name);
+      const y = new Float32Array(z.length);
+      const slope = new Float32Array(z.length);
+      if (this.name === 'relu') {
+        for (let q = 0; q < z.length; q++) {
+          const pos = z[q] > 0;
+          y[q] = pos ? z[q] : 0;
+          slope[q] = pos ? 1 : 0;
+        }
+      } else if (this.name === 'linear') {
+        y.set(z);
+        slope.fill(1);
+      } else {
+        for (let q = 0; q < z.length; q++) {
+          y[q] = act.f(z[q]);
+          slope[q] = act.df(z[q]);
+        }
+      }
+      this.slope = slope;
+      return y;
+    }
+    const fn = this.fallback!;
+    const [y, slope] = tf.tidy(() => {
+      const t = tf.tensor(z, [n, ...this.outShape]);
+      const [value, grad] = [fn.apply(t), tf.grad((u: tf.Tensor) => tf.sum(fn.apply(u)))(t)];
+      return [value.dataSync() as Float32Array, grad.dataSync() as Float32Array];
+    });
+    this.slope = Float32Array.from(slope);
+    return Float32Array.from(y);
+  }
+
+  backward(args: BackwardArgs): BackwardResult {
+    return { dIn: [args.needInputs ? scaleBySlope(args.dOut, this.slope!, args.n, args.stack, this.size) : null], factors: [], sums: [] };
+  }
+
+  jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
+    const t = tangents[0];
+    return t ? scaleBySlope(t, this.slope!, n, 1, this.size) : new Float32Array(n * this.size);
+  }
+
+  release(): void {
+    this.slope = null;
+  }
+
+  bytesPerExample(stack: number): number {
+    return 4 * this.size * (2 + stack);
+  }
+}
+
+/** softmax over the last axis; backward and forward mode dz = y o (dy - <dy, y>) row by row. */
+export class SoftmaxOp implements Op {
+  readonly inShapes: number[][];
+  readonly params = [];
+  private y: Float32Array | null = null;
+  private readonly size: number;
+  private readonly last: number;
+
+  constructor(
+    readonly layer: string,
+    readonly outShape: number[],
+  ) {
+    this.inShapes = [outShape];
+    this.size = sizeOf(outShape);
+    this.last = outShape[outShape.length - 1];
+  }
+
+  forward(inputs: Float32Array[]): Float32Array {
+    const z = inputs[0];
+    const y = new Float32Array(z.length);
+    const L = this.last;
+    for (let r = 0; r < z.length / L; r++) {
+      let max = -Infinity;
+      for (let j = 0; j < L; j++) max = Math.max(max, z[r * L + j]);
+      let s = 0;
+      for (let j = 0; j < L; j++) s += y[r * L + j] = Math.exp(z[r * L + j] - max);
+      for (let j = 0; j < L; j++) y[r * L + j] /= s;
+    }
+    this.y = y;
+    return y;
+  }
+
+  private apply(d: Float32Array, n: number, stack: number): Float32Array {
+    const y = this.y!;
+    const L = this.last;
+    const out = new Float32Array(d.length);
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < stack; a++)
+        for (let g = 0; g < this.size / L; g++) {
+          const yo = i * this.size + g * L;
+          const o = (i * stack + a) * this.size + g * L;
+          let dot = 0;
+          for (let j = 0; j < L; j++) dot += d[o + j] * y[yo + j];
+          for (let j = 0; j < L; j++) out[o + j] = y[yo + j] * (d[o + j] - dot);
+        }
+    return out;
+  }
+
+  backward(args: BackwardArgs): BackwardResult {
+    return { dIn: [args.needInputs ? this.apply(args.dOut, args.n, args.stack) : null], factors: [], sums: [] };
+  }
+
+  jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
+    return tangents[0] ? this.apply(tangents[0], n, 1) : new Float32Array(n * this.size);
+  }
+
+  release(): void {
+    this.y = null;
+  }
+
+  bytesPerExample(stack: number): number {
+    return 4 * this.size * (2 + stack);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Sliding-window geometry of convolutions and pooling on channels-last inputs, 1-D problems seen as 2-D with
+ * height 1, and the im2col / col2im copies that turn a convolution into one matrix product. Output sizes and
+ * paddings follow TensorFlow: 'valid' out = ceil((in - eff + 1) / s); 'same' out = ceil(in / s) with
+ * floor(total / 2) padding before; 'causal' (Conv1D) pads eff - 1 before.
+ */
+import { UnsupportedModelError } from '../../../errors';
+
+export type Padding = 'valid' | 'same' | 'causal';
+
+export interface Window {
+  inH: number;
+  inW: number;
+  channels: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
+function axis(size: number, k: number, s: number, d: number, padding: Padding, layer: string): [number, number] {
+  const eff = (k - 1) * d + 1;
+  if (padding === 'valid') {
+    const out = Math.ceil((size - eff + 1) / s);
+    if (out < 1) throw new UnsupportedModelError(`layer '${layer}': window ${eff} is larger than its input ${size}`);
+    return [out, 0];
+  }
+  if (padding === 'causal') return [Math.ceil(size / s), eff - 1];
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + eff - size, 0);
+  return [out, Math.floor(total / 2)];
+}
+
+/** The window of a 2-D op on [inH, inW, channels] inputs (1-D: inH = kh = sh = dh = 1). */
+export function makeWindow(p: {
+  layer: string;
+  inH: number;
+  inW: number;
+  channels: number;
+  kernel: [number, number];
+  strides: [number, number];
+  dilation: [number, number];
+  padding: Padding;
+}): Window {
+  const [outH, padTop] = axis(p.inH, p.kernel[0], p.strides[0], p.dilation[0], p.padding, p.layer);
+  const [outW, padLeft] = axis(p.inW, p.kernel[1], p.strides[1], p.dilation[1], p.padding, p.layer);
+  return {
+    inH: p.inH,
+    inW: p.inW,
+    channels: p.channels,
+    kh: p.kernel[0],
+    kw: p.kernel[1],
+    sh: p.strides[0],
+    sw: p.strides[1],
+    dh: p.dilation[0],
+    dw: p.dilation[1],
+    padTop,
+    padLeft,
+    outH,
+    outW,
+  };
+}
+
+/** Patches of one example: out [outH outW, kh kw channels], column (ky, kx, c) as a kernel [kh, kw, cin, cout]'s rows. */
+export function im2col(w: Window, x: Float32Array, offset: number, out: Float32Array): void {
+  const { inH, inW, channels: c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW } = w;
+  const C = kh * kw * c;
+  let o = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - padTop + ky * dh;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - padLeft + kx * dw;
+          if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
+            out.fill(0, o, o + c);
+          } else {
+            const src = offset + (iy * inW + ix) * c;
+            if (c === 1) out[o] = x[src];
+            else out.set(x.subarray(src, src + c), o);
+          }
+          o += c;
+        }
+      }
+    }
+  }
+  if (o !== outH * outW * C) throw new Error('im2col: size mismatch');
+}
+
+/** Adds patch cotangents cols [outH outW, kh kw channels] back onto one example's input cotangent (col2im). */
+export function col2im(w: Window, cols: Float32Array, colsOffset: number, dx: Float32Array, offset: number): void {
+  const { inH, inW, channels: c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW } = w;
+  let o = colsOffset;
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - padTop + ky * dh;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - padLeft + kx * dw;
+          if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+            const dst = offset + (iy * inW + ix) * c;
+            for (let ch = 0; ch < c; ch++) dx[dst + ch] += cols[o + ch];
+          }
+          o += c;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Ops that only move or combine values: identity (Flatten, Reshape, Dropout and noise layers in inference
+ * mode), weighted sums of same-shaped inputs (Add, Subtract, Average) and Concatenate along an axis.
+ */
+import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
+
+/** y = x, reshaped: values are row-major, so the data is shared. */
+export class IdentityOp implements Op {
+  readonly params = [];
+  readonly inShapes: number[][];
+
+  constructor(
+    readonly layer: string,
+    inShape: number[],
+    readonly outShape: number[],
+  ) {
+    this.inShapes = [inShape];
+  }
+
+  forward(inputs: Float32Array[]): Float32Array {
+    return inputs[0];
+  }
+
+  backward(args: BackwardArgs): BackwardResult {
+    return { dIn: [args.needInputs ? args.dOut : null], factors: [], sums: [] };
+  }
+
+  jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
+    return tangents[0] ?? new Float32Array(n * sizeOf(this.outShape));
+  }
+
+  release(): void {}
+
+  bytesPerExample(): number {
+    return 0;
+  }
+}
+
+/** y = sum_j c_j x_j over same-shaped inputs. */
+export class SumOp implements Op {
+  readonly params = [];
+  readonly inShapes: number[][];
+
+  constructor(
+    readonly layer: string,
+    readonly outShape: number[],
+    private readonly coefficients: number[],
+  ) {
+    this.inShapes = coefficients.map(() => outShape);
+  }
+
+  private combine(xs: (Float32Array | null)[], length: number): Float32Array {
+    const y = new Float32Array(length);
+    xs.forEach((x, j) => {
+      if (!x) return;
+      const c = this.coefficients[j];
+      for (let q = 0; q < length; q++) y[q] += c * x[q];
+    });
+    return y;
+  }
+
+  forward(inputs: Float32Array[], n: number): Float32Array {
+    return this.combine(inputs, n * sizeOf(this.outShape));
+  }
+
+  backward(args: BackwardArgs): BackwardResult {
+    if (!args.needInputs) return { dIn: this.coefficients.map(() => null), factors: [], sums: [] };
+    return {
+      dIn: this.coefficients.map((c) => (c === 1 ? args.dOut : args.dOut.map((v) => c * v))),
+      factors: [],
+      sums: [],
+    };
+  }
+
+  jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
+    return this.combine(tangents, n * sizeOf(this.outShape));
+  }
+
+  release(): void {}
+
+  bytesPerExample(stack: number): number {
+    return 4 * sizeOf(this.outShape) * (1 + stack * this.coefficients.length);
+  }
+}
+
+/** Concatenation along `axis` (of the per-example shape). */
+export class ConcatOp implements Op {
+  readonly params = [];
+  private readonly outer: number;
+  private readonly inner: number[];
+  private readonly outInner: number;
+
+  constructor(
+    readonly layer: string,
+    readonly inShapes: number[][],
+    readonly outShape: number[],
+    axis: number,
+  ) {
+    this.outer = sizeOf(outShape.slice(0, axis));
+    this.inner = inShapes.map((s) => sizeOf(s.slice(axis)));
+    this.outInner = sizeOf(outShape.slice(axis));
+  }
+
+  private join(xs: (Float32Array | null)[], rows: number): Float32Array {
+    const y = new Float32Array(rows * this.outer * this.outInner);
+    for (let r = 0; r < rows * this.outer; r++) {
+      let o = r * this.outInner;
+      xs.forEach((x, j) => {
+        const w = this.inner[j];
+        if (x) y.set(x.subarray(r * w, (r + 1) * w), o);
+        o += w;
+      });
+    }
+    return y;
+  }
+
+  forward(inputs: Float32Array[], n: number): Float32Array {
+    return this.join(inputs, n);
+  }
+
+  backward(args: BackwardArgs): BackwardResult {
+    const rows = args.n * args.stack;
+    if (!args.needInputs) return { dIn: this.inner.map(() => null), factors: [], sums: [] };
+    const dIn = this.inner.map((w) => new Float32Array(rows * this.outer * w));
+    for (let r = 0; r < rows * this.outer; r++) {
+      let o = r * this.outInner;
+      this.inner.forEach((w, j) => {
+        dIn[j].set(args.dOut.subarray(o, o + w), r * w);
+        o += w;
+      });
+    }
+    return { dIn, factors: [], sums: [] };
+  }
+
+  jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
+    return this.join(tangents, n);
+  }
+
+  release(): void {}
+
+  bytesPerExample(stack: number): number {
+    return 4 * sizeOf(this.outShape) * (1 + 2 * stack);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The Jacobian method as a tile source for ntk / ntkLayerwise / ntkTiles: inputs checked and flattened, the
+ * memory needed estimated from the measured per-example sizes, then blocks of J_1 J_2^T contracted per
+ * parameter tensor from per-example gradient factors. Examples are processed in chunks (forward + one reverse
+ * pass with k one-hot cotangents each), so a pass never holds more than the budget allows.
+ */
+import { CancelledError } from '../../errors';
+import { Matrix } from '../../linalg';
+import type { Range } from '../explicit/block';
+import { InputBatch } from '../input';
+import { OutputLayout } from '../kernel';
+import { valuesPerPair } from '../memory';
+import { NtkOptions } from '../options';
+import { batchShape, toBatch } from './batch';
+import { Factor, concatFactors, contractFactors } from './factors';
+import { AutodiffModel, Linearised, factorBytesPerExample, linearise } from './linearised';
+
+/** One block of values with its per-parameter components, as ntk.ts assembles them. */
+export interface JacobianBlock {
+  rows: Range;
+  cols: Range;
+  total: Float32Array;
+  components: Float32Array[] | null;
+}
+
+/** Bytes by part, as the explicit method's MemoryEstimate. */
+export interface JacobianEstimate {
+  features: number;
+  output: number;
+  working: number;
+  total: number;
+}
+
+export interface JacobianProblem {
+  lin: Linearised;
+  x1: Matrix<Float32Array>;
+  x2: Matrix<Float32Array> | null;
+  k: number;
+  labels: string[];
+  /** Memory of a call: `outputs` kernels kept (1 + components), blocks of `tile` examples (undefined: one block). */
+  estimate(outputs: number, tile: number | undefined, assembled: boolean): JacobianEstimate;
+  /** The blocks of the kernel (a symmetric kernel: J >= I only), with `step` after each unit of work. */
+  blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock>;
+}
+
+function ranges(n: number, tile: number): Range[] {
+  const out: Range[] = [];
+  for (let s = 0; s < n; s += tile) out.push({ start: s, end: Math.min(n, s + tile) });
+  return out;
+}
+
+/** Checks inputs, builds the model's linearisation and measures its per-example sizes. */
+export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefined, layout: OutputLayout, maxBytes: number): JacobianProblem {
+  let m1: Matrix<Float32Array> | null = null;
+  const lin = linearise(model, x1, () => {
+    // A pure function has no declared input shape: x1 gives it (checked here, before any tfjs call).
+    m1 = toBatch(x1, 'x1', batchShape(x1, 'x1'));
+    return { x: m1.data, n: m1.rows };
+  });
+  m1 ??= toBatch(x1, 'x1', lin.inputShape);
+  const m2 = x2 === undefined || x2 === null ? null : toBatch(x2, 'x2', lin.inputShape);
+  const fb = factorBytesPerExample(lin, m1.data.subarray(0, m1.cols));
+  const k = lin.k;
+  const vpp = valuesPerPair(k, layout);
+  const n1 = m1.rows;
+  const n2 = m2 ? m2.rows : n1;
+  // Per-example gradients formed at once by a contraction (patch factors), bounded for large convolutions.
+  const workValues = Math.max(1 << 16, Math.min(1 << 24, Math.floor(maxBytes / 64)));
+  const chunkOf = (rows: number): number => Math.max(1, Math.min(rows, Math.floor(maxBytes / 8 / Math.max(1, lin.passBytesPerExample))));
+  const x1m = m1;
+
+  const estimate = (outputs: number, tile: number | undefined, assembled: boolean): JacobianEstimate => {
+    const b1 = Math.min(tile ?? n1, n1);
+    const b2 = Math.min(tile ?? n2, n2);
+    const features = fb * (b1 + (m2 || tile !== undefined ? b2 : 0));
+    const pass = lin.passBytesPerExample * chunkOf(Math.max(b1, b2));
+    const output = assembled ? 4 * n1 * n2 * vpp * outputs : 0;
+    const working = pass + 4 * workValues + 4 * b1 * b2 * vpp * (2 + (tile !== undefined ? outputs : 0));
+    return { features, output, working, total: features + output + working };
+  };
+
+  async function features(x: Matrix<Float32Array>, r: Range, opts: NtkOptions): Promise<Factor[]> {
+    const chunk = chunkOf(r.end - r.start);
+    const parts: Factor[][] = [];
+    for (let s = r.start; s < r.end; s += chunk) {
+      if (opts.signal?.aborted) throw new CancelledError('NTK cancelled while computing per-example gradients');
+      const e = Math.min(r.end, s + chunk);
+      parts.push(lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s));
+      // Let other work (and cancellation) in between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return lin.labels.map((_, t) => concatFactors(parts.map((p) => p[t])));
+  }
+
+  async function* blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock> {
+    const rowRanges = ranges(n1, tile ?? n1);
+    const colRanges = ranges(n2, tile ?? n2);
+    const nBlocks = m2 ? rowRanges.length * colRanges.length : (rowRanges.length * (rowRanges.length + 1)) / 2;
+    const total = nBlocks * (1 + lin.labels.length);
+    for (let I = 0; I < rowRanges.length; I++) {
+      const fI = await features(x1m, rowRanges[I], opts);
+      for (let J = m2 ? 0 : I; J < colRanges.length; J++) {
+        if (opts.signal?.aborted) throw new CancelledError(`NTK cancelled at block (${I}, ${J})`);
+        const fJ = !m2 && J === I ? fI : await features(m2 ?? x1m, colRanges[J], opts);
+        step(total);
+        const comps: Float32Array[] = [];
+        let sum: Float32Array | null = null;
+        for (let t = 0; t < fI.length; t++) {
+          const c = await contractFactors(fI[t], fJ[t], layout, workValues);
+          if (sum === null) sum = withComponents ? Float32Array.from(c) : c;
+          else for (let q = 0; q < c.length; q++) sum[q] += c[q];
+          if (withComponents) comps.push(c);
+          step(total);
+        }
+        yield { rows: rowRanges[I], cols: colRanges[J], total: sum!, components: withComponents ? comps : null };
+      }
+    }
+  }
+
+  return { lin, x1: m1, x2: m2, k, labels: lin.labels, estimate, blocks };
+}

@@ -5,13 +5,17 @@
  *   const net = mlp({ inputDim: 784, widths: [512, 512], seed: 0 });
  *   const K = await ntk(net, x);                 // n x n Kernel (float32), nothing to dispose
  *   const { ntk: T, components } = await ntkLayerwise(net, x1, x2, { outputs: 'full' });
+ *   const C = await ntk(cnn, images, undefined, { method: 'jacobian' }); // any tf.LayersModel or f(params, x)
  */
 import { ensureBackend } from '../backend';
-import { CancelledError, InvalidOptionError, MemoryBudgetError, UnsupportedModelError } from '../errors';
+import { CancelledError, InvalidOptionError, MemoryBudgetError } from '../errors';
 import { Matrix, linalgInfo } from '../linalg';
 import { LayerFeatures, explicitFeatures, releaseFeatures } from './explicit/features';
 import { BlockValues, Range, explicitBlock } from './explicit/block';
-import { ExplicitNetwork, NtkModel, explicitNetwork } from './explicit/network';
+import { MethodChoice, chooseNtkMethod } from './auto';
+import { ExplicitNetwork, explicitNetwork } from './explicit/network';
+import { JacobianProblem, prepareJacobian } from './jacobian/problem';
+import { AutodiffModel } from './jacobian/linearised';
 import { InputBatch, toInputMatrix } from './input';
 import { Kernel, LayerwiseNtk, OutputLayout } from './kernel';
 import { defaultMaxBytes, explicitMemoryEstimate, formatBytes, valuesPerPair } from './memory';
@@ -30,7 +34,10 @@ export interface NtkTile {
 }
 
 interface Prepared {
-  net: ExplicitNetwork;
+  /** The explicit method's network, or null when the Jacobian method runs (`jac`). */
+  net: ExplicitNetwork | null;
+  jac: JacobianProblem | null;
+  choice: MethodChoice;
   x1: Matrix<Float32Array>;
   x2: Matrix<Float32Array> | null;
   layout: OutputLayout;
@@ -48,34 +55,46 @@ function componentLabels(net: ExplicitNetwork): string[] {
   return labels;
 }
 
-function prepare(model: NtkModel, x1: InputBatch, x2: InputBatch | undefined, opts: NtkOptions): Prepared {
+/** Number of examples of a batch before it is checked (for the cost model); 0 when unknown. */
+function rowsOf(x: InputBatch | undefined): number {
+  if (x === undefined || x === null) return 0;
+  if (Array.isArray(x)) return x.length;
+  if ('rows' in x && typeof x.rows === 'number') return x.rows;
+  return 'shape' in x && Array.isArray(x.shape) ? Number(x.shape[0]) : 0;
+}
+
+function prepare(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefined, opts: NtkOptions): Prepared {
   const method = opts.method ?? 'auto';
   if (!['explicit', 'jacobian', 'vp', 'auto'].includes(method)) {
     throw new InvalidOptionError(`method must be 'explicit' | 'jacobian' | 'vp' | 'auto', got '${String(method)}'`);
-  }
-  if (method === 'jacobian' || method === 'vp') {
-    throw new UnsupportedModelError(`method '${method}' (autodiff NTK) arrives with NTK engine part 2; this release has 'explicit' for MLPs`);
   }
   const layout = opts.outputs ?? 'trace';
   if (!['trace', 'full', 'diagonal'].includes(layout)) {
     throw new InvalidOptionError(`outputs must be 'trace' | 'full' | 'diagonal', got '${String(layout)}'`);
   }
-  const net = explicitNetwork(model);
-  const d = net.layers[0].inDim;
-  const m1 = toInputMatrix(x1, 'x1', d);
-  const m2 = x2 === undefined || x2 === null ? null : toInputMatrix(x2, 'x2', d);
   const maxBytes = opts.maxBytes ?? defaultMaxBytes();
   if (!(maxBytes > 0)) throw new InvalidOptionError(`maxBytes must be a positive number of bytes, got ${maxBytes}`);
   if (opts.tile !== undefined && typeof opts.tile !== 'boolean' && !(Number.isInteger(opts.tile) && opts.tile > 0)) {
     throw new InvalidOptionError(`tile must be a positive integer number of examples or a boolean, got ${String(opts.tile)}`);
   }
-  return { net, x1: m1, x2: m2, layout, k: net.layers[net.layers.length - 1].outDim, labels: componentLabels(net), maxBytes };
+  const choice = chooseNtkMethod(model, rowsOf(x1), x2 === undefined || x2 === null ? undefined : rowsOf(x2), { method, outputs: layout });
+  if (choice.method === 'jacobian') {
+    const jac = prepareJacobian(model, x1, x2, layout, maxBytes);
+    return { net: null, jac, choice, x1: jac.x1, x2: jac.x2, layout, k: jac.k, labels: jac.labels, maxBytes };
+  }
+  const net = explicitNetwork(model as Parameters<typeof explicitNetwork>[0]);
+  const d = net.layers[0].inDim;
+  const m1 = toInputMatrix(x1, 'x1', d);
+  const m2 = x2 === undefined || x2 === null ? null : toInputMatrix(x2, 'x2', d);
+  return { net, jac: null, choice, x1: m1, x2: m2, layout, k: net.layers[net.layers.length - 1].outDim, labels: componentLabels(net), maxBytes };
 }
 
 function checkBudget(p: Prepared, outputs: number, tile: number | undefined, assembled: boolean): void {
   const n1 = p.x1.rows;
   const n2 = p.x2 ? p.x2.rows : n1;
-  const est = explicitMemoryEstimate({ n1, n2, symmetric: !p.x2, layers: p.net.layers, layout: p.layout, outputs, tile });
+  const est = p.jac
+    ? p.jac.estimate(outputs, tile, assembled)
+    : explicitMemoryEstimate({ n1, n2, symmetric: !p.x2, layers: p.net!.layers, layout: p.layout, outputs, tile });
   const need = assembled ? est.total : est.features + est.working;
   if (need <= p.maxBytes) return;
   const hint = tile === undefined
@@ -149,12 +168,27 @@ function transposeTile(p: Prepared, t: NtkTile): NtkTile {
   return out;
 }
 
+async function* jacobianTiles(p: Prepared, jac: JacobianProblem, tile: number | undefined, withComponents: boolean, opts: NtkOptions): AsyncGenerator<NtkTile> {
+  let done = 0;
+  const step = (total: number): void => opts.onProgress?.(++done, total);
+  for await (const b of jac.blocks(tile, withComponents, opts, step)) {
+    const t = toTile(p, b.rows, b.cols, { total: b.total, components: b.components });
+    yield t;
+    if (!p.x2 && b.cols.start !== b.rows.start) yield transposeTile(p, t);
+  }
+}
+
 async function* explicitTiles(p: Prepared, tile: number | undefined, withComponents: boolean, opts: NtkOptions): AsyncGenerator<NtkTile> {
+  if (p.jac) {
+    yield* jacobianTiles(p, p.jac, tile, withComponents, opts);
+    return;
+  }
+  const net = p.net!;
   const n1 = p.x1.rows;
   const n2 = p.x2 ? p.x2.rows : n1;
   const rowRanges = ranges(n1, tile ?? n1);
   const colRanges = ranges(n2, tile ?? n2);
-  const L = p.net.layers.length;
+  const L = net.layers.length;
   const blocks = p.x2 ? rowRanges.length * colRanges.length : (rowRanges.length * (rowRanges.length + 1)) / 2;
   const total = 1 + blocks * L;
   let done = 0;
@@ -163,14 +197,14 @@ async function* explicitTiles(p: Prepared, tile: number | undefined, withCompone
     if (opts.signal?.aborted) throw new CancelledError(`NTK cancelled after ${done} of ${total} steps`);
   };
   check();
-  const f1: LayerFeatures[] = await explicitFeatures(p.net, p.x1, p.layout);
-  const f2: LayerFeatures[] = p.x2 ? await explicitFeatures(p.net, p.x2, p.layout) : f1;
+  const f1: LayerFeatures[] = await explicitFeatures(net, p.x1, p.layout);
+  const f2: LayerFeatures[] = p.x2 ? await explicitFeatures(net, p.x2, p.layout) : f1;
   step();
   try {
     for (let I = 0; I < rowRanges.length; I++) {
       for (let J = p.x2 ? 0 : I; J < colRanges.length; J++) {
         check();
-        const v = await explicitBlock(p.net, f1, f2, rowRanges[I], colRanges[J], p.layout, withComponents, step);
+        const v = await explicitBlock(net, f1, f2, rowRanges[I], colRanges[J], p.layout, withComponents, step);
         const t = toTile(p, rowRanges[I], colRanges[J], v);
         yield t;
         if (!p.x2 && J > I) yield transposeTile(p, t);
@@ -204,7 +238,7 @@ function kernelShape(n1: number, n2: number, k: number, layout: OutputLayout): n
   return [n1, n2];
 }
 
-async function compute(model: NtkModel, x1: InputBatch, x2: InputBatch | undefined, opts: NtkOptions, withComponents: boolean): Promise<LayerwiseNtk> {
+async function compute(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefined, opts: NtkOptions, withComponents: boolean): Promise<LayerwiseNtk> {
   const start = performance.now();
   const backend = await ensureBackend();
   const p = prepare(model, x1, x2, opts);
@@ -235,9 +269,9 @@ async function compute(model: NtkModel, x1: InputBatch, x2: InputBatch | undefin
     layout: p.layout,
     outputs: p.k,
     symmetric: !p.x2,
-    backend: `${linalgInfo().implementation} (explicit), tfjs ${backend.name}`,
+    backend: `${linalgInfo().implementation} (${p.choice.method}${opts.method === undefined || opts.method === 'auto' ? `, auto: ${p.choice.reason}` : ''}), tfjs ${backend.name}`,
     wallTimeMs,
-    normalization: `exact J J^T of the network as parameterised: ${p.net.description}`,
+    normalization: `exact J J^T of the network as parameterised: ${p.jac ? p.jac.lin.description : p.net!.description}`,
   };
   const ntkKernel = new Kernel({ ...common, values: total!, kind: 'ntk', label: 'ntk' });
   const components = (comps ?? []).map((values, i) => new Kernel({ ...common, values, kind: 'ntk-component', label: p.labels[i] }));
@@ -245,15 +279,19 @@ async function compute(model: NtkModel, x1: InputBatch, x2: InputBatch | undefin
 }
 
 /**
- * Empirical NTK Theta(x1, x2) = J(x1) J(x2)^T of `model`, x1: [n1, d], x2: [n2, d] (default x1).
+ * Empirical NTK Theta(x1, x2) = J(x1) J(x2)^T of `model`, x1: [n1, ...inputShape], x2: [n2, ...] (default x1).
  * Shape [n1, n2] ('trace', default: summed over the k outputs), [n1 k, n2 k] ('full'), [n1, n2, k] ('diagonal').
+ * `model`: an ntk-lab Mlp, any tf.LayersModel, or a pure function { apply(params, x), params } (opts.method).
  */
-export async function ntk(model: NtkModel, x1: InputBatch, x2?: InputBatch, opts: NtkOptions = {}): Promise<Kernel> {
+export async function ntk(model: AutodiffModel, x1: InputBatch, x2?: InputBatch, opts: NtkOptions = {}): Promise<Kernel> {
   return (await compute(model, x1, x2, opts, false)).ntk;
 }
 
-/** The NTK and its components, one per parameter tensor ('layer1/weight', 'layer1/bias', ...), which sum to it; shapes as `ntk`. */
-export async function ntkLayerwise(model: NtkModel, x1: InputBatch, x2?: InputBatch, opts: NtkOptions = {}): Promise<LayerwiseNtk> {
+/**
+ * The NTK and its components, one per parameter tensor, which sum to it; shapes as `ntk`. Labels: 'layer1/weight',
+ * 'layer1/bias', ... for ntk-lab MLPs; '<layer name>/<weight name>' ('conv2d_1/kernel', 'dense/bias') for a tf.LayersModel.
+ */
+export async function ntkLayerwise(model: AutodiffModel, x1: InputBatch, x2?: InputBatch, opts: NtkOptions = {}): Promise<LayerwiseNtk> {
   return compute(model, x1, x2, opts, true);
 }
 
@@ -262,7 +300,7 @@ export async function ntkLayerwise(model: NtkModel, x1: InputBatch, x2?: InputBa
  * to stream to disk or to a widget. A symmetric kernel computes each off-diagonal block once and also yields its transpose.
  */
 export async function* ntkTiles(
-  model: NtkModel,
+  model: AutodiffModel,
   x1: InputBatch,
   x2?: InputBatch,
   opts: NtkOptions & { tile?: number; components?: boolean } = {},

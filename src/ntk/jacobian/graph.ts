@@ -49,7 +49,7 @@ function perExample(t: SymbolicLike, model: tfl.LayersModel): number[] {
 }
 
 /** Appends the nodes of `model` applied to tensors `inputs`; returns the tensor numbers of its outputs. */
-function walk(model: tfl.LayersModel, inputs: number[], nodes: GraphNode[], counter: { next: number }, usedLayers: Set<tfl.layers.Layer>): number[] {
+function walk(model: tfl.LayersModel, inputs: number[], nodes: GraphNode[], counter: { next: number }, usedLayers: Set<tfl.layers.Layer>, shapes: Map<number, number[]>): number[] {
   const ids = new Map<number, number>();
   model.inputs.forEach((t, j) => ids.set(t.id, inputs[j]));
   const own = (model as unknown as { containerNodes?: Set<string> }).containerNodes;
@@ -57,11 +57,11 @@ function walk(model: tfl.LayersModel, inputs: number[], nodes: GraphNode[], coun
     if (layer.getClassName() === 'InputLayer') continue;
     const inbound = (layer as unknown as { inboundNodes: NodeLike[] }).inboundNodes;
     inbound.forEach((node, index) => {
-      if (own && !own.has(`${layer.name}_ib-${index}`)) return;
+      if (own && own.size > 0 && !own.has(`${layer.name}_ib-${index}`)) return;
       if (!node.inputTensors.every((t) => ids.has(t.id))) return;
       const ins = node.inputTensors.map((t) => ids.get(t.id)!);
       if (layer instanceof tfl.LayersModel) {
-        const outs = walk(layer, ins, nodes, counter, usedLayers);
+        const outs = walk(layer, ins, nodes, counter, usedLayers, shapes);
         node.outputTensors.forEach((t, j) => ids.set(t.id, outs[j]));
         return;
       }
@@ -70,12 +70,14 @@ function walk(model: tfl.LayersModel, inputs: number[], nodes: GraphNode[], coun
         throw new UnsupportedModelError(`layer '${layer.name}' is applied more than once: shared trainable weights are not supported by the jacobian method`);
       }
       usedLayers.add(layer);
-      const inShapes = node.inputTensors.map((t) => perExample(t, model));
+      // Shapes come from the ops themselves: tfjs' static inference is wrong for some layers (Conv1D 'causal').
+      const inShapes = ins.map((i) => shapes.get(i)!);
       const outShape = perExample(node.outputTensors[0], model);
       let prev = ins;
       for (const op of layerOps(layer, inShapes, outShape)) {
         const out = counter.next++;
         nodes.push({ op, inputs: prev, output: out });
+        shapes.set(out, [...op.outShape]);
         prev = [out];
       }
       // A layer may translate to no op (a linear Activation): its output is its input.
@@ -95,7 +97,8 @@ export function buildGraph(model: tfl.LayersModel): Graph {
     throw new UnsupportedModelError(`model '${model.name}' has ${model.inputs.length} inputs and ${model.outputs.length} outputs; the jacobian method takes one of each`);
   }
   const nodes: GraphNode[] = [];
-  const [output] = walk(model, [0], nodes, { next: 1 }, new Set());
+  const shapes = new Map<number, number[]>([[0, perExample(model.inputs[0], model)]]);
+  const [output] = walk(model, [0], nodes, { next: 1 }, new Set(), shapes);
   const params = nodes.flatMap((n) => n.op.params);
   if (params.length === 0) throw new UnsupportedModelError(`model '${model.name}' has no trainable weights: its NTK is zero`);
   const seen = new Set<string>();
@@ -104,7 +107,7 @@ export function buildGraph(model: tfl.LayersModel): Graph {
     seen.add(p.label);
   }
   const inputShape = perExample(model.inputs[0], model);
-  const outShape = perExample(model.outputs[0], model);
+  const outShape = shapes.get(output)!;
   const P = params.reduce((s, p) => s + p.size, 0);
   return {
     nodes,

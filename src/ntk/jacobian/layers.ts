@@ -181,23 +181,31 @@ export function layerOps(layer: tfl.layers.Layer, inShapes: number[][], outShape
   if (cls === 'Conv2D') return convOps(layer, inShape, 2);
   if (cls === 'Conv1D') return convOps(layer, inShape, 1);
   if (/^(Global)?(Max|Average)Pooling[12]D$/.test(cls)) return [poolOp(layer, cls, inShape)];
-  if (IDENTITY.has(cls)) return [new IdentityOp(layer.name, inShape, outShape)];
-  if (cls === 'Activation') {
-    const ops = activationOps(layer, outShape);
-    return ops.length ? ops : [new IdentityOp(layer.name, inShape, outShape)];
+  if (IDENTITY.has(cls)) {
+    const shape = cls === 'Flatten' ? [sizeOf(inShape)] : cls === 'Reshape' ? outShape : inShape;
+    if (sizeOf(shape) !== sizeOf(inShape)) throw new UnsupportedModelError(`layer '${layer.name}': reshape of [${inShape.join(', ')}] to [${shape.join(', ')}]`);
+    return [new IdentityOp(layer.name, inShape, shape)];
   }
-  if (cls === 'ReLU' && (c.maxValue === undefined || c.maxValue === null)) return [new ElementwiseOp(layer.name, outShape, 'relu', null)];
-  if (cls === 'Softmax' && (c.axis === undefined || c.axis === -1 || c.axis === inShape.length)) return [new SoftmaxOp(layer.name, outShape)];
+  if (cls === 'Activation') {
+    const ops = activationOps(layer, inShape);
+    return ops.length ? ops : [new IdentityOp(layer.name, inShape, inShape)];
+  }
+  if (cls === 'ReLU' && (c.maxValue === undefined || c.maxValue === null)) return [new ElementwiseOp(layer.name, inShape, 'relu', null)];
+  if (cls === 'Softmax' && (c.axis === undefined || c.axis === -1 || c.axis === inShape.length)) return [new SoftmaxOp(layer.name, inShape)];
   if (cls === 'Embedding' && layer.trainable) {
     const e = weight(layer, 'embeddings')!;
     const [vocab, dim] = e.shape as [number, number];
-    return [new EmbeddingOp(layer.name, inShape, outShape, values(e), vocab, dim, paramLabel(layer, e))];
+    return [new EmbeddingOp(layer.name, inShape, [...inShape, dim], values(e), vocab, dim, paramLabel(layer, e))];
   }
-  if (cls === 'Add' || cls === 'Average') return [new SumOp(layer.name, outShape, inShapes.map(() => (cls === 'Add' ? 1 : 1 / inShapes.length)))];
-  if (cls === 'Subtract') return [new SumOp(layer.name, outShape, [1, -1])];
+  const sameShapes = inShapes.every((s) => s.length === inShape.length && s.every((d, i) => d === inShape[i]));
+  if ((cls === 'Add' || cls === 'Average') && sameShapes) return [new SumOp(layer.name, inShape, inShapes.map(() => (cls === 'Add' ? 1 : 1 / inShapes.length)))];
+  if (cls === 'Subtract' && sameShapes) return [new SumOp(layer.name, inShape, [1, -1])];
   if (cls === 'Concatenate') {
-    const axis = Number(c.axis ?? -1);
-    return [new ConcatOp(layer.name, inShapes, outShape, axis < 0 ? outShape.length + axis : axis - 1)];
+    const raw = Number(c.axis ?? -1);
+    const axis = raw < 0 ? inShape.length + 1 + raw - 1 : raw - 1;
+    const shape = [...inShape];
+    shape[axis] = inShapes.reduce((s, t) => s + t[axis], 0);
+    return [new ConcatOp(layer.name, inShapes, shape, axis)];
   }
   return [generic(layer, inShapes, outShape)];
 }

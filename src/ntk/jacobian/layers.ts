@@ -27,16 +27,16 @@ function pair(v: unknown, fallback: number): [number, number] {
 
 /** The weight of a layer whose name ends with `/suffix` (tfjs names them 'layer/kernel', 'layer/bias'). */
 function weight(layer: tfl.layers.Layer, suffix: string): tfl.LayerVariable | undefined {
-  return layer.weights.find((w) => w.name === suffix || w.name.endsWith(`/${suffix}`));
+  return layer.weights.find((w) => weightName(w) === suffix);
 }
 
 function values(v: tfl.LayerVariable): Float32Array {
   return Float32Array.from(v.read().dataSync() as Float32Array);
 }
 
-/** Short weight name: 'kernel' of 'conv2d_1/kernel'. */
+/** Short weight name: 'kernel' of 'conv2d_1/kernel' (the original name: tfjs suffixes '_1' to reused variable names). */
 export function weightName(v: tfl.LayerVariable): string {
-  return v.name.slice(v.name.lastIndexOf('/') + 1);
+  return v.originalName.slice(v.originalName.lastIndexOf('/') + 1);
 }
 
 /** Component label of a weight: '<layer name>/<weight name>'. */

@@ -1,0 +1,2 @@
+export { ntkVp } from './ntk-vp';
+export type { NtkVpOptions } from './ntk-vp';

@@ -9,9 +9,16 @@ import { OutputLayout } from './kernel';
  * - 'explicit': MLPs only. Layer by layer: Theta = sum_l (Delta_l Delta_l'^T) o (m_l^2 H_{l-1} H_{l-1}'^T + bm_l^2).
  *   One forward and one (k-output) backward pass, then Gram products: O(n^2 k sum_l (n_{l-1} + n_l)) flops,
  *   O(n sum_l n_l) memory besides the kernel; no Jacobian; every layer's weight and bias component for free.
- * - 'jacobian': any tfjs model, by per-example Jacobians from reverse passes (NTK engine part 2; not in this release).
- * - 'vp': NTK-vector products without the kernel (part 2; not in this release).
- * - 'auto': 'explicit' for MLPs; otherwise the cheapest available.
+ * - 'jacobian': any tf.LayersModel (Sequential or functional) or pure f(params, x). One forward and one reverse pass
+ *   with k one-hot cotangents per chunk of examples; Dense/Conv1D/Conv2D/Embedding weights get their per-example
+ *   gradients from the layer inputs and the backpropagated deltas (Dense: (H H'^T) o (D D'^T) as 'explicit'; Conv:
+ *   im2col patches^T deltas, O(n k C cout) values per block of output channels), then Gram products on OpenBLAS.
+ *   Layers without such a rule (and pure functions) take one tfjs reverse pass per (example, output): O(n k P) memory.
+ *   Components labelled '<layer name>/<weight name>' ('conv2d_1/kernel'); ntk-lab MLPs keep 'layer1/weight'.
+ * - 'vp': NTK-vector products Theta v without the kernel: not a kernel method, call `ntkVp(model, x, v)`
+ *   (O(n k + P) memory, one reverse and one forward-mode pass); `ntk` refuses it.
+ * - 'auto' (default): 'explicit' for MLPs, 'jacobian' otherwise, by an analytic FLOP/byte cost model
+ *   (`chooseNtkMethod`); the kernel's `backend` field says what was picked and why.
  */
 export type NtkMethod = 'explicit' | 'jacobian' | 'vp' | 'auto';
 

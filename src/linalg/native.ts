@@ -18,9 +18,9 @@ export interface NativeAddon {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: boolean): InfoOr;
   /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. */
   syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: boolean): InfoOr;
-  /** dsyevd: w <- eigenvalues of a (n x n, lower triangle read); with vectors, a <- row-major eigenvectors (column j pairs with w[j]). */
+  /** dsyevd: w <- eigenvalues of the symmetric a (n x n; LAPACK reads its row-major upper triangle); with vectors, a <- row-major eigenvectors (column j pairs with w[j]). */
   syevd(n: number, a: Float64Array, w: Float64Array, vectors: boolean, async: boolean): InfoOr;
-  /** dsyevr, eigenvalues il..iu (1-based, inclusive) into w; eigenvectors into z (n x m row-major) unless z is null. `a` is destroyed. */
+  /** dsyevr (upper triangle read, as syevd), eigenvalues il..iu (1-based, inclusive) into w; eigenvectors into z (n x m row-major) unless z is null. `a` is destroyed. */
   syevr(n: number, a: Float64Array, il: number, iu: number, w: Float64Array, z: Float64Array | null, async: boolean): InfoOr;
   /** dpotrf: a <- lower Cholesky factor L (row-major; upper triangle zeroed). */
   potrf(n: number, a: Float64Array, async: boolean): InfoOr;
@@ -28,6 +28,11 @@ export interface NativeAddon {
   potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: boolean): InfoOr;
   /** dgesdd (thin): a (m x n, destroyed) = u (m x p) diag(s) vt (p x n), p = min(m, n). */
   gesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, async: boolean): InfoOr;
+  /**
+   * eigh's input checks on the n x n array a: code 0 = all finite (and symmetric within relTol * maxAbs
+   * when relTol >= 0), 1 = a[index] is not finite, 2 = a[index] differs from its mirror image.
+   */
+  inspectSymmetric(a: Float64Array, n: number, relTol: number): { code: 0 | 1 | 2; index: number; maxAbs: number };
   /** What OpenBLAS reports about itself. */
   blasInfo(): { config: string; corename: string; threads: number };
 }

@@ -48,6 +48,18 @@ forEachImpl('bad input', () => {
     assert.throws(() => solvePositiveDefinite(sq, matrix(3, 1, new Float64Array([1, NaN, 0]))), NonFiniteError);
   });
 
+  it('eigh finds a lone bad entry anywhere (tail of the scan, far tile)', () => {
+    const inf = new Float64Array(25);
+    inf[24] = Infinity;
+    assert.throws(() => eigh(matrix(5, 5, inf)), (e: unknown) => e instanceof NonFiniteError && /\(4, 4\)/.test(e.message));
+    const n = 70;
+    const a = new Float64Array(n * n);
+    a[69 * n + 3] = 1e-3;
+    assert.throws(() => eigh(matrix(n, n, a)), (e: unknown) => e instanceof ShapeError && /a\[69\]\[3\]/.test(e.message));
+    a[3 * n + 69] = 1e-3 * (1 + 1e-12); // within tolerance now
+    assert.equal(eigh(matrix(n, n, a)).values.length, n);
+  });
+
   it('a non-symmetric matrix to eigh -> ShapeError unless checkSymmetric is false (lower triangle used)', async () => {
     const ns = matrix(3, 3, new Float64Array([2, 5, 0, 1, 2, 1, 0, 1, 2]));
     assert.throws(() => eigh(ns), (e: unknown) => e instanceof ShapeError && /not symmetric/.test(e.message));

@@ -28,6 +28,8 @@ export interface NativeAddon {
   potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: boolean): InfoOr;
   /** dgesdd (thin): a (m x n, destroyed) = u (m x p) diag(s) vt (p x n), p = min(m, n). */
   gesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, async: boolean): InfoOr;
+  /** Index of the first NaN/Infinity in x, or -1. */
+  firstNonFinite(x: FloatArray): number;
   /**
    * eigh's input checks on the n x n array a: code 0 = all finite (and symmetric within relTol * maxAbs
    * when relTol >= 0), 1 = a[index] is not finite, 2 = a[index] differs from its mirror image.

@@ -102,6 +102,8 @@ describe('the native addon itself rejects garbage without crashing', { skip: add
       ['potrf', [3, f64(8), false]],
       ['potrs', [3, 2, f64(9), f64(5), false]],
       ['gesdd', [3, 2, f64(6), f64(2), f64(6), f64(3), false]],
+      ['firstNonFinite', [[1, NaN]]],
+      ['inspectSymmetric', [f64(3), 2, 0]],
     ];
     for (const [name, args] of calls) {
       assert.throws(() => addon[name](...args), TypeError, `${name}(${args.length} args) should throw`);
@@ -109,6 +111,8 @@ describe('the native addon itself rejects garbage without crashing', { skip: add
     const detached = new Float64Array(4);
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
     assert.throws(() => addon.gemm(false, false, 2, 2, 1, 1, f64(2), f64(2), detached, false), TypeError);
+    assert.equal(addon.firstNonFinite(new Float32Array([1, 2, Infinity])), 2);
+    assert.equal(addon.firstNonFinite(new Float64Array(9)), -1);
     // The process is still alive and the addon still works.
     const w = f64(2);
     assert.equal(addon.syevd(2, new Float64Array([2, 0, 0, 1]), w, false, false), 0);

@@ -1,0 +1,254 @@
+/**
+ * A law's density on a grid, its atoms, support and CDF, from its Stieltjes transform:
+ * density(x) = Im m(x + i eta) / pi with eta = 1e-11 of the support's width (the "0+"), atoms from
+ * eta' Im m(c + i eta') -> mass at each candidate c (see atomsOf).
+ *
+ * The automatic grid first scans the law's a-priori interval (800 points), finds the support's intervals
+ * (see probe()), bisects each edge to 1e-13 of the width, then puts
+ * `points` nodes on the intervals at x = (a + b)/2 - (b - a)/2 cos(theta), theta at the midpoints of a uniform
+ * grid: nodes crowd at the edges, where square-root (and inverse square-root) edges live, and the mass
+ * integral (midpoint rule in theta) converges fast there. The total mass (density integral plus atoms) is
+ * checked against 1 to 1e-3; a law that loses more has a support piece the scan missed (ConvergenceError).
+ */
+import { InvalidOptionError, NonFiniteError } from '../errors';
+import type { JsonValue } from '../arrow/metadata';
+import { ConvergenceError } from './errors';
+import type { SpectralLaw } from './law';
+import { StieltjesSolver } from './stieltjes';
+
+/** A point mass of a law. */
+export interface Atom {
+  at: number;
+  mass: number;
+}
+
+/** Options of lawDensity(). */
+export interface LawDensityOptions {
+  /** Evaluate on these points (ascending, finite); the support must lie inside [grid[0], grid[last]]. */
+  grid?: ArrayLike<number>;
+  /** Points of the automatic grid (default 1000), shared among the support's intervals by length. */
+  points?: number;
+}
+
+/** A law evaluated: density on a grid (per unit of x), atoms, support intervals and the CDF. */
+export interface LawDensity {
+  law: string;
+  params: { readonly [key: string]: JsonValue };
+  citation: string;
+  /** Grid, ascending (the law's units: eigenvalues of the kernel the law describes). */
+  x: Float64Array;
+  /** Density at x. */
+  density: Float64Array;
+  atoms: Atom[];
+  /** Intervals [a, b] of the continuous part's support (edges to ~1e-13 of the width). */
+  support: [number, number][];
+  /** Integral of the density (the continuous part's mass). */
+  mass: number;
+  /** mass plus the atoms' masses: 1 up to the solver's accuracy. */
+  total: number;
+  /** F(x) = mu((-inf, x]). */
+  cdf(x: number): number;
+  /** F(x-) = mu((-inf, x)). */
+  cdfBefore(x: number): number;
+}
+
+const ETA = 1e-11;
+const ETA_ATOM = 1e-8;
+const SCAN = 800;
+
+interface Scan {
+  solver: StieltjesSolver;
+  width: number;
+  eta: number;
+  support: [number, number][];
+  /** Solutions near each edge, to warm-start the grids. */
+  warm: Float64Array[];
+}
+
+function densityAt(solver: StieltjesSolver, x: number, eta: number, warm?: Float64Array): { rho: number; u: Float64Array } {
+  const s = solver.solve({ re: x, im: eta }, warm);
+  return { rho: Math.max(0, s.m.im / Math.PI), u: s.u };
+}
+
+/**
+ * Whether x is inside the support: there Im m(x + i eta) tends to pi density(x) > 0 as eta -> 0, outside it
+ * tends to 0 like eta. Comparing eta and eta / 100 tells them apart up to ~eta from an edge, whatever the
+ * edge's shape (square root, inverse square root), where a density threshold would be fooled by the eta-tail.
+ */
+function probe(solver: StieltjesSolver, x: number, eta: number, warm?: Float64Array): { inside: boolean; rho: number; u: Float64Array } {
+  const a = solver.solve({ re: x, im: eta }, warm);
+  if (!(a.m.im > 0)) return { inside: false, rho: 0, u: a.u };
+  const b = solver.solve({ re: x, im: eta / 100 }, a.u);
+  return { inside: b.m.im > 0.5 * a.m.im, rho: a.m.im / Math.PI, u: a.u };
+}
+
+/** Finds the intervals of the support (see the file comment). */
+function scanSupport(law: SpectralLaw): Scan {
+  const [lo0, hi0] = law.bounds;
+  const width = Math.max(hi0 - lo0, 1e-12 * Math.max(1, Math.abs(lo0), Math.abs(hi0)));
+  const solver = new StieltjesSolver(law.problem, width);
+  const eta = ETA * width;
+  const lo = lo0 - 0.02 * width;
+  const hi = hi0 + 0.02 * width;
+  const xs = new Float64Array(SCAN);
+  const inside: boolean[] = [];
+  const us: Float64Array[] = [];
+  let warm: Float64Array | undefined;
+  for (let i = 0; i < SCAN; i++) {
+    let x = lo + ((i + 0.5) / SCAN) * (hi - lo);
+    // Stay off atom candidates: an atom at c adds mass * eta / (pi (x - c)^2) to the density near c.
+    for (const c of law.atomCandidates) if (Math.abs(x - c) < 1e-4 * width) x = c + 1e-4 * width;
+    xs[i] = x;
+    const r = probe(solver, x, eta, warm);
+    inside.push(r.inside);
+    us.push(r.u);
+    warm = r.u;
+  }
+  const support: [number, number][] = [];
+  const warmEdges: Float64Array[] = [];
+  const edge = (inner: number, outer: number, u: Float64Array): number => {
+    let a = inner, b = outer;
+    for (let it = 0; it < 60 && Math.abs(b - a) > 1e-13 * width; it++) {
+      const mid = 0.5 * (a + b);
+      if (probe(solver, mid, eta, u).inside) a = mid;
+      else b = mid;
+    }
+    return 0.5 * (a + b);
+  };
+  let i = 0;
+  while (i < SCAN) {
+    if (!inside[i]) { i++; continue; }
+    let j = i;
+    while (j + 1 < SCAN && inside[j + 1]) j++;
+    const a = i === 0 ? lo : edge(xs[i], xs[i - 1], us[i]);
+    const b = j === SCAN - 1 ? hi : edge(xs[j], xs[j + 1], us[j]);
+    support.push([a, b]);
+    warmEdges.push(us[i]);
+    i = j + 1;
+  }
+  return { solver, width, eta, support, warm: warmEdges };
+}
+
+// An atom of mass p at c gives eta Im m(c + i eta) -> p; an inverse-square-root edge at c gives ~sqrt(eta),
+// which shrinks 10-fold from eta1 to eta2 = eta1 / 100. eta stays >= 1e-10 of the width: the pole's position
+// is only as exact as the fixed point (1e-12 relative), and a smaller eta would see the pole move.
+function atomsOf(law: SpectralLaw, scan: Scan): Atom[] {
+  const atoms: Atom[] = [];
+  for (const c of law.atomCandidates) {
+    const eta1 = ETA_ATOM * scan.width;
+    const eta2 = eta1 / 100;
+    const s1 = scan.solver.solve({ re: c, im: eta1 });
+    const s2 = scan.solver.solve({ re: c, im: eta2 }, s1.u);
+    const m1 = eta1 * s1.m.im;
+    const m2 = eta2 * s2.m.im;
+    if (m2 > 1e-6 && m2 > 0.9 * m1) atoms.push({ at: c, mass: m2 });
+  }
+  return atoms;
+}
+
+/** Builds F from nodes (ascending) and their cumulative masses, plus the atoms. */
+function cdfFrom(nodes: Float64Array, cumulative: Float64Array, atoms: Atom[]): { cdf: (x: number) => number; before: (x: number) => number } {
+  const continuous = (x: number): number => {
+    if (nodes.length === 0 || x <= nodes[0]) return nodes.length === 0 ? 0 : cumulative[0] * (x >= nodes[0] ? 1 : 0);
+    if (x >= nodes[nodes.length - 1]) return cumulative[nodes.length - 1];
+    let a = 0, b = nodes.length - 1;
+    while (b - a > 1) {
+      const m = (a + b) >> 1;
+      if (nodes[m] <= x) a = m;
+      else b = m;
+    }
+    const t = nodes[b] === nodes[a] ? 1 : (x - nodes[a]) / (nodes[b] - nodes[a]);
+    return cumulative[a] + t * (cumulative[b] - cumulative[a]);
+  };
+  return {
+    cdf: (x) => continuous(x) + atoms.reduce((s, a) => s + (a.at <= x ? a.mass : 0), 0),
+    before: (x) => continuous(x) + atoms.reduce((s, a) => s + (a.at < x ? a.mass : 0), 0),
+  };
+}
+
+function checkGrid(grid: ArrayLike<number>): Float64Array {
+  if (grid.length < 2) throw new InvalidOptionError(`lawDensity: opts.grid must hold at least 2 points, got ${grid.length}`);
+  const g = Float64Array.from(grid);
+  for (let i = 0; i < g.length; i++) {
+    if (!Number.isFinite(g[i])) throw new NonFiniteError(`lawDensity: opts.grid[${i}] is ${g[i]}`);
+    if (i > 0 && !(g[i] > g[i - 1])) throw new InvalidOptionError(`lawDensity: opts.grid must be strictly ascending, but grid[${i}] = ${g[i]} <= grid[${i - 1}] = ${g[i - 1]}`);
+  }
+  return g;
+}
+
+/** The law's density on a grid (automatic, or `opts.grid`), its atoms, support and CDF (see the file comment). */
+export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawDensity {
+  const user = opts.grid === undefined ? undefined : checkGrid(opts.grid);
+  const points = opts.points ?? 1000;
+  if (!Number.isInteger(points) || points < 16 || points > 1e6) throw new InvalidOptionError(`lawDensity: opts.points must be an integer in 16..1e6, got ${points}`);
+  const scan = scanSupport(law);
+  const atoms = atomsOf(law, scan);
+  const base = { law: law.name, params: law.params, citation: law.citation, atoms, support: scan.support };
+  let x: Float64Array;
+  let density: Float64Array;
+  let cumulative: Float64Array;
+  let mass = 0;
+  if (user) {
+    const g0 = user[0], g1 = user[user.length - 1];
+    const tol = 1e-9 * scan.width;
+    for (const [a, b] of scan.support) {
+      if (a < g0 - tol || b > g1 + tol) {
+        throw new InvalidOptionError(
+          `lawDensity: the grid [${g0}, ${g1}] misses the support of ${law.name}: it has mass on [${a}, ${b}]; widen the grid (or omit it for the automatic one)`,
+        );
+      }
+    }
+    if (scan.support.length === 0 && atoms.length === 0) throw new ConvergenceError(`lawDensity: found neither a support nor an atom for ${law.name}`);
+    x = user;
+    density = new Float64Array(x.length);
+    cumulative = new Float64Array(x.length);
+    let warm: Float64Array | undefined;
+    for (let i = 0; i < x.length; i++) {
+      const inside = scan.support.some(([a, b]) => x[i] >= a && x[i] <= b);
+      if (!inside) continue;
+      const r = densityAt(scan.solver, x[i], scan.eta, warm);
+      density[i] = r.rho;
+      warm = r.u;
+    }
+    for (let i = 1; i < x.length; i++) {
+      mass += 0.5 * (density[i] + density[i - 1]) * (x[i] - x[i - 1]);
+      cumulative[i] = mass;
+    }
+  } else {
+    const lengths = scan.support.map(([a, b]) => b - a);
+    const total = lengths.reduce((s, l) => s + l, 0);
+    const xs: number[] = [];
+    const ds: number[] = [];
+    const cs: number[] = [];
+    scan.support.forEach(([a, b], k) => {
+      const n = Math.max(64, Math.round((points * lengths[k]) / total));
+      const half = 0.5 * (b - a);
+      const mid = 0.5 * (a + b);
+      let warm: Float64Array | undefined = scan.warm[k];
+      for (let j = 0; j < n; j++) {
+        const theta = (Math.PI * (j + 0.5)) / n;
+        const xj = mid - half * Math.cos(theta);
+        const r = densityAt(scan.solver, xj, scan.eta, warm);
+        warm = r.u;
+        const w = (Math.PI / n) * half * Math.sin(theta);
+        xs.push(xj);
+        ds.push(r.rho);
+        cs.push(mass + 0.5 * w * r.rho);
+        mass += w * r.rho;
+      }
+    });
+    x = Float64Array.from(xs);
+    density = Float64Array.from(ds);
+    cumulative = Float64Array.from(cs);
+  }
+  const atomMass = atoms.reduce((s, a) => s + a.mass, 0);
+  const totalMass = mass + atomMass;
+  if (!user && Math.abs(totalMass - 1) > 1e-3) {
+    throw new ConvergenceError(
+      `lawDensity: ${law.name} integrates to ${totalMass.toFixed(6)} (density ${mass.toFixed(6)} + atoms ${atomMass.toFixed(6)}), not 1: ` +
+        `a piece of its support was missed (support found: ${scan.support.map(([a, b]) => `[${a.toPrecision(6)}, ${b.toPrecision(6)}]`).join(' ') || 'none'})`,
+    );
+  }
+  const { cdf, before } = cdfFrom(x, cumulative, atoms);
+  return { ...base, x, density, mass, total: totalMass, cdf, cdfBefore: before };
+}

@@ -30,3 +30,16 @@ export {
   linalgInfo,
 } from './linalg';
 export type { FloatArray, Matrix, MatmulOptions, GramOptions, EighOptions, EighResult, SvdOptions, SvdResult, LinalgInfo } from './linalg';
+export * from './arrow';
+export { kernelRidge, gradientDescentMse } from './predict';
+export type {
+  GradientDescentMsePredictor,
+  KernelLike,
+  TargetsLike,
+  OutputsLike,
+  RegularizerScale,
+  LossNormalization,
+  PredictOptions,
+  KernelRidgeOptions,
+  GradientDescentMseOptions,
+} from './predict';

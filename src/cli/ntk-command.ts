@@ -11,11 +11,12 @@ import { ActivationName, mlp } from '../models';
 import { ntkLayerwise } from '../ntk';
 import { Rng } from '../random';
 import { VERSION } from '../version';
+import { writeKernels } from '../arrow';
 import { progressBar } from './progress';
 
 export const NTK_USAGE = `usage: ntk-lab ntk [--widths 512,512,512] [--n 1000] [--input-dim 784] [--outputs 1]
                    [--activation relu] [--parameterization ntk|standard] [--no-bias]
-                   [--seed 0] [--tile N] [--out kernel.json|kernel.arrow]`;
+                   [--seed 0] [--tile N] [--out kernel.arrow|kernel.arrows|kernel.json]`;
 
 function positiveInt(name: string, raw: string): number {
   const v = Number(raw);
@@ -107,7 +108,7 @@ async function writeResult(
   path: string,
   ntkKernel: import('../ntk').Kernel,
   components: import('../ntk').Kernel[],
-  params: Record<string, unknown>,
+  params: Record<string, string | number | boolean | number[]>,
 ): Promise<void> {
   if (path.endsWith('.json')) {
     const json = {
@@ -118,5 +119,9 @@ async function writeResult(
     fs.writeFileSync(path, JSON.stringify(json));
     return;
   }
-  throw new InvalidOptionError(`--out: unsupported extension in '${path}' (use .json or .arrow)`);
+  if (path.endsWith('.arrow') || path.endsWith('.arrows')) {
+    await writeKernels(path, [ntkKernel, ...components], { params, backend: ntkKernel.backend, seed: Number(params.seed) });
+    return;
+  }
+  throw new InvalidOptionError(`--out: unsupported extension in '${path}' (use .arrow, .arrows or .json)`);
 }

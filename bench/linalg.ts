@@ -2,7 +2,7 @@
  * bench/linalg: ntk-lab's linalg beside numpy, in one invocation, on the same inputs and the same machine
  * load. Run from the repo root after `npm run build:native && npm run build`:
  *
- *   node build/bench/linalg.js [--quick] [--reps N] [--json out.json]
+ *   node build/bench/linalg.js [--quick] [--reps N] [--json out.json] [--fallback]
  *
  * Cases: sgemm and dgemm at n = 2048, ssyrk for the Gram of a 2000 x 8192 float32 matrix, dsyevd
  * values (eigvalsh) and values+vectors (eigh) at n = 1000, 2000, 4000 (--quick drops 4000).
@@ -12,6 +12,7 @@
  * OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE / OPENBLAS_NUM_THREADS are the same for both. Each entry is
  * the best of N runs after one warm-up (no warm-up for the n = 4000 eigen-problems).
  * Targets (issue 4): GEMM >= 0.8x numpy's GFLOP/s, eigvalsh <= 1.2x numpy's time.
+ * --fallback adds a small table of the TypeScript fallback beside the addon at sizes it can manage.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -20,6 +21,7 @@ import * as readline from 'readline';
 import { spawn } from 'child_process';
 import { performance } from 'perf_hooks';
 import { eigh, gram, linalgInfo, matmul, type FloatArray, type Matrix } from '../src/linalg';
+import { addonAvailable, selectImplementation } from '../src/linalg/backend';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -183,7 +185,41 @@ async function main(): Promise<void> {
   }
   numpy?.close();
   fs.rmSync(dir, { recursive: true, force: true });
+  if (process.argv.includes('--fallback')) fallbackTable(reps);
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ env, info, numpy: header, rows }, null, 2));
+}
+
+/** The TypeScript fallback beside the addon (best of reps), at sizes the fallback finishes in seconds. */
+function fallbackTable(reps: number): void {
+  const best = (f: () => void): number => {
+    let b = Infinity;
+    for (let r = 0; r < reps; r++) { const t0 = performance.now(); f(); b = Math.min(b, (performance.now() - t0) / 1e3); }
+    return b;
+  };
+  const mk = <T extends FloatArray>(rows: number, cols: number, data: T, seed: number): Matrix<T> => { fill(data, seed); return { rows, cols, data }; };
+  const n = 512;
+  const a32 = mk(n, n, new Float32Array(n * n), 1), b32 = mk(n, n, new Float32Array(n * n), 2);
+  const a64 = mk(n, n, new Float64Array(n * n), 3), b64 = mk(n, n, new Float64Array(n * n), 4);
+  const x = mk(500, 2000, new Float32Array(500 * 2000), 5);
+  const s = symmetric(500, 6);
+  const cases: [string, number | undefined, () => void][] = [
+    [`sgemm n=${n}`, 2 * n ** 3, () => matmul(a32, b32)],
+    [`dgemm n=${n}`, 2 * n ** 3, () => matmul(a64, b64)],
+    ['ssyrk 500x2000 Gram', 500 * 500 * 2000, () => gram(x)],
+    ['eigh values n=500', undefined, () => eigh(s)],
+    ['eigh vectors n=500', undefined, () => eigh(s, { vectors: true })],
+  ];
+  console.log(`\nTypeScript fallback beside the addon (best of ${reps})`);
+  console.log(`${'case'.padEnd(24)}${'fallback'.padEnd(18)}${'addon'.padEnd(18)}addon speed-up`);
+  for (const [name, flops, f] of cases) {
+    selectImplementation('fallback');
+    const tf = best(f);
+    let to: number | undefined;
+    if (addonAvailable()) { selectImplementation('openblas'); to = best(f); }
+    selectImplementation(undefined);
+    const fmt = (t: number | undefined) => t === undefined ? '-' : flops ? `${(flops / t / 1e9).toFixed(2)} GFLOP/s` : `${t.toFixed(3)} s`;
+    console.log(`${name.padEnd(24)}${fmt(tf).padEnd(18)}${fmt(to).padEnd(18)}${to ? `${(tf / to).toFixed(0)}x` : '-'}`);
+  }
 }
 
 function printRow(r: Row, first: boolean): void {

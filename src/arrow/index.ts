@@ -37,6 +37,7 @@ export { IpcEncoder } from './ipc-encoder';
 export type { IpcFormat } from './ipc-encoder';
 
 export { kernelTileBatches, kernelStream, kernelsFromTable } from './kernels';
+export { ntkTileStream } from './ntk-tiles';
 export type { KernelTileOptions, KernelStreamOptions, KernelsFromTableOptions } from './kernels';
 export { writeKernels, writeResult } from './write';
 export type { WriteKernelsOptions, WriteResultOptions } from './write';

@@ -11,7 +11,13 @@
  *
  * All matrices are row-major `{ rows, cols, data }` over Float32Array/Float64Array. Every `*Async`
  * variant runs large problems off the event loop (libuv thread pool for the addon, a worker thread for
- * the fallback) and must not have its inputs modified until it settles.
+ * the fallback) and must not have its inputs modified until it settles. The addon runs one BLAS/LAPACK
+ * call at a time (OpenBLAS already uses every core, and is not reliably re-entrant): a sync call made
+ * while an async one is running waits for it.
+ *
+ * Implementation: OpenBLAS addon when built (`npm run build:native`), else TypeScript with a one-line
+ * notice; NTK_LINALG=native|fallback forces one. Float32 products go to tfjs when a GPU tfjs backend is
+ * active (and, without the addon, sync ones to tfjs-wasm when that is the active backend).
  */
 export { matrix, type FloatArray, type Matrix } from './matrix';
 export { matmul, matmulAsync, gram, gramAsync, type MatmulOptions, type GramOptions } from './products';

@@ -44,12 +44,13 @@ export function paramLabel(layer: tfl.layers.Layer, v: tfl.LayerVariable): strin
   return `${layer.name}/${weightName(v)}`;
 }
 
-function activationOps(layer: tfl.layers.Layer, shape: number[]): Op[] {
+/** The activation of a layer; `fused` when it follows the layer's own linear op (whose output it may overwrite). */
+function activationOps(layer: tfl.layers.Layer, shape: number[], fused: boolean): Op[] {
   const act = (layer as unknown as { activation?: TfActivation }).activation;
   const name = act ? act.getClassName() : 'linear';
   if (name === 'linear') return [];
   if (name === 'softmax') return [new SoftmaxOp(layer.name, shape)];
-  return [new ElementwiseOp(layer.name, shape, name, act ?? null)];
+  return [new ElementwiseOp(layer.name, shape, name, act ?? null, fused)];
 }
 
 function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
@@ -72,7 +73,7 @@ function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
     labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
     trainable: layer.trainable,
   };
-  return [new LinearOp(spec), ...activationOps(layer, outShape)];
+  return [new LinearOp(spec), ...activationOps(layer, outShape, true)];
 }
 
 function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
@@ -95,7 +96,7 @@ function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
     trainable: layer.trainable,
   };
   const ops: Op[] = [new LinearOp(spec)];
-  if (s.activation !== 'linear') ops.push(new ElementwiseOp(layer.name, outShape, s.activation, null));
+  if (s.activation !== 'linear') ops.push(new ElementwiseOp(layer.name, outShape, s.activation, null, true));
   return ops;
 }
 
@@ -135,7 +136,7 @@ function convOps(layer: tfl.layers.Layer, inShape: number[], rank: 1 | 2): Op[] 
     labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
     trainable: layer.trainable,
   };
-  return [new LinearOp(spec), ...activationOps(layer, outShape)];
+  return [new LinearOp(spec), ...activationOps(layer, outShape, true)];
 }
 
 function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
@@ -187,7 +188,7 @@ export function layerOps(layer: tfl.layers.Layer, inShapes: number[][], outShape
     return [new IdentityOp(layer.name, inShape, shape)];
   }
   if (cls === 'Activation') {
-    const ops = activationOps(layer, inShape);
+    const ops = activationOps(layer, inShape, false);
     return ops.length ? ops : [new IdentityOp(layer.name, inShape, inShape)];
   }
   if (cls === 'ReLU' && (c.maxValue === undefined || c.maxValue === null)) return [new ElementwiseOp(layer.name, inShape, 'relu', null)];

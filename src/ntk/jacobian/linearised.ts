@@ -135,6 +135,18 @@ export function linearise(model: AutodiffModel, x1: InputBatch, first: () => { x
   throw new UnsupportedModelError('not a model: expected an ntk-lab Mlp, a tf.LayersModel, or { apply(params, x), params } (a pure function)');
 }
 
+/**
+ * Bytes one pass (forward + reverse) may hold: 32 MB, so that its arrays come from recycled heap memory rather
+ * than fresh pages (page faults cost as much as the products here), and never more than an eighth of maxBytes.
+ */
+const PASS_BYTES = 1 << 25;
+
+/** Examples per pass for `rows` examples: as many as PASS_BYTES (and maxBytes / 8) allow, at least 1. */
+export function passChunk(lin: Linearised, rows: number, maxBytes: number): number {
+  const per = Math.max(1, lin.passBytesPerExample);
+  return Math.max(1, Math.min(rows, Math.floor(Math.min(PASS_BYTES, maxBytes / 8) / per)));
+}
+
 /** Bytes of the factors of one example (measured on the given example). */
 export function factorBytesPerExample(lin: Linearised, x: Float32Array): number {
   return 4 * lin.factors(x, 1).reduce((s, f) => s + factorSize(f), 0);

@@ -13,7 +13,7 @@ import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
 import { Factor, concatFactors, contractFactors } from './factors';
-import { AutodiffModel, Linearised, factorBytesPerExample, linearise } from './linearised';
+import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */
 export interface JacobianBlock {
@@ -66,7 +66,7 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
   const n2 = m2 ? m2.rows : n1;
   // Per-example gradients formed at once by a contraction (patch factors), bounded for large convolutions.
   const workValues = Math.max(1 << 16, Math.min(1 << 24, Math.floor(maxBytes / 64)));
-  const chunkOf = (rows: number): number => Math.max(1, Math.min(rows, Math.floor(maxBytes / 8 / Math.max(1, lin.passBytesPerExample))));
+  const chunkOf = (rows: number): number => passChunk(lin, rows, maxBytes);
   const x1m = m1;
 
   const estimate = (outputs: number, tile: number | undefined, assembled: boolean): JacobianEstimate => {

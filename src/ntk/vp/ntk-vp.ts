@@ -13,7 +13,7 @@ import { CancelledError, InvalidOptionError, NonFiniteError, ShapeError } from '
 import { InputBatch } from '../input';
 import { defaultMaxBytes } from '../memory';
 import { toBatch, batchShape } from '../jacobian/batch';
-import { AutodiffModel, linearise } from '../jacobian/linearised';
+import { AutodiffModel, linearise, passChunk } from '../jacobian/linearised';
 
 /** Options of `ntkVp`. */
 export interface NtkVpOptions {
@@ -55,7 +55,7 @@ export async function ntkVp(model: AutodiffModel, x: InputBatch, v: ArrayLike<nu
   const { rows: n, cols: size } = xb;
   const k = lin.k;
   const vec = toVector(v, n * k);
-  const chunk = Math.max(1, Math.min(n, Math.floor(maxBytes / 4 / Math.max(1, lin.passBytesPerExample))));
+  const chunk = passChunk(lin, n, maxBytes);
   const chunks: [number, number][] = [];
   for (let s = 0; s < n; s += chunk) chunks.push([s, Math.min(n, s + chunk)]);
   const total = 2 * chunks.length;

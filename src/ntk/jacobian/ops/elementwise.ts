@@ -14,30 +14,36 @@ export interface TfActivation {
   getClassName(): string;
 }
 
-/** Multiplies stacked cotangents [n * stack, size] by per-example slopes [n, size]. */
-function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: number, size: number): Float32Array {
-  const out = new Float32Array(d.length);
+/** Multiplies stacked cotangents [n * stack, size] in place by per-example slopes [n, size] (relu: by y > 0). */
+function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: number, size: number, relu: boolean): Float32Array {
   for (let i = 0; i < n; i++) {
-    const s = slope.subarray(i * size, (i + 1) * size);
+    const s0 = i * size;
     for (let a = 0; a < stack; a++) {
       const o = (i * stack + a) * size;
-      for (let j = 0; j < size; j++) out[o + j] = d[o + j] * s[j];
+      if (relu) for (let j = 0; j < size; j++) d[o + j] = slope[s0 + j] > 0 ? d[o + j] : 0;
+      else for (let j = 0; j < size; j++) d[o + j] *= slope[s0 + j];
     }
   }
-  return out;
+  return d;
 }
 
 export class ElementwiseOp implements Op {
   readonly inShapes: number[][];
   readonly params = [];
+  /** phi'(z), or for relu the output y itself (phi'(z) = [y > 0]). */
   private slope: Float32Array | null = null;
   private readonly size: number;
 
+  /**
+   * `fused`: the input is the private pre-activation of the same layer (read by no other op), so the output
+   * may overwrite it. Reverse passes scale their cotangent in place: an activation's output cotangent is never kept.
+   */
   constructor(
     readonly layer: string,
     readonly outShape: number[],
     private readonly name: string,
     private readonly fallback: TfActivation | null,
+    private readonly fused = false,
   ) {
     this.inShapes = [outShape];
     this.size = sizeOf(outShape);
@@ -45,24 +51,20 @@ export class ElementwiseOp implements Op {
 
   forward(inputs: Float32Array[], n: number): Float32Array {
     const z = inputs[0];
+    if (this.name === 'relu') {
+      const y = this.fused ? z : new Float32Array(z.length);
+      for (let q = 0; q < z.length; q++) y[q] = z[q] > 0 ? z[q] : 0;
+      this.slope = y;
+      return y;
+    }
     if ((ACTIVATIONS as readonly string[]).includes(this.name)) {
       const act = activation(this.name);
-      const y = new Float32Array(z.length);
       const slope = new Float32Array(z.length);
-      if (this.name === 'relu') {
-        for (let q = 0; q < z.length; q++) {
-          const pos = z[q] > 0;
-          y[q] = pos ? z[q] : 0;
-          slope[q] = pos ? 1 : 0;
-        }
-      } else if (this.name === 'linear') {
-        y.set(z);
-        slope.fill(1);
-      } else {
-        for (let q = 0; q < z.length; q++) {
-          y[q] = act.f(z[q]);
-          slope[q] = act.df(z[q]);
-        }
+      const y = this.fused ? z : new Float32Array(z.length);
+      for (let q = 0; q < z.length; q++) {
+        const v = z[q];
+        slope[q] = act.df(v);
+        y[q] = act.f(v);
       }
       this.slope = slope;
       return y;
@@ -78,20 +80,21 @@ export class ElementwiseOp implements Op {
   }
 
   backward(args: BackwardArgs): BackwardResult {
-    return { dIn: [args.needInputs ? scaleBySlope(args.dOut, this.slope!, args.n, args.stack, this.size) : null], factors: [], sums: [] };
+    const dIn = args.needInputs ? scaleBySlope(args.dOut, this.slope!, args.n, args.stack, this.size, this.name === 'relu') : null;
+    return { dIn: [dIn], factors: [], sums: [] };
   }
 
   jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
     const t = tangents[0];
-    return t ? scaleBySlope(t, this.slope!, n, 1, this.size) : new Float32Array(n * this.size);
+    return t ? scaleBySlope(Float32Array.from(t), this.slope!, n, 1, this.size, this.name === 'relu') : new Float32Array(n * this.size);
   }
 
   release(): void {
     this.slope = null;
   }
 
-  bytesPerExample(stack: number): number {
-    return 4 * this.size * (2 + stack);
+  bytesPerExample(): number {
+    return 4 * this.size * (this.fused ? 1 : 2);
   }
 }
 

@@ -67,30 +67,44 @@ export function makeWindow(p: {
   };
 }
 
-/** Patches of one example: out [outH outW, kh kw channels], column (ky, kx, c) as a kernel [kh, kw, cin, cout]'s rows. */
+/**
+ * Patches of one example: out [outH outW, kh kw channels], column (ky, kx, c) as a kernel [kh, kw, cin, cout]'s rows.
+ * With unit horizontal dilation the kw x channels values of one kernel row are contiguous in both arrays.
+ */
 export function im2col(w: Window, x: Float32Array, offset: number, out: Float32Array): void {
   const { inH, inW, channels: c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW } = w;
-  const C = kh * kw * c;
   let o = 0;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
+      const ix0 = ox * sw - padLeft;
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh - padTop + ky * dh;
+        if (iy < 0 || iy >= inH) {
+          out.fill(0, o, o + kw * c);
+          o += kw * c;
+          continue;
+        }
+        const row = offset + iy * inW * c;
+        if (dw === 1 && ix0 >= 0 && ix0 + kw <= inW) {
+          const src = row + ix0 * c;
+          const len = kw * c;
+          for (let q = 0; q < len; q++) out[o + q] = x[src + q];
+          o += len;
+          continue;
+        }
         for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sw - padLeft + kx * dw;
-          if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-            out.fill(0, o, o + c);
+          const ix = ix0 + kx * dw;
+          if (ix < 0 || ix >= inW) {
+            for (let ch = 0; ch < c; ch++) out[o + ch] = 0;
           } else {
-            const src = offset + (iy * inW + ix) * c;
-            if (c === 1) out[o] = x[src];
-            else out.set(x.subarray(src, src + c), o);
+            const src = row + ix * c;
+            for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
           }
           o += c;
         }
       }
     }
   }
-  if (o !== outH * outW * C) throw new Error('im2col: size mismatch');
 }
 
 /** Adds patch cotangents cols [outH outW, kh kw channels] back onto one example's input cotangent (col2im). */
@@ -99,12 +113,25 @@ export function col2im(w: Window, cols: Float32Array, colsOffset: number, dx: Fl
   let o = colsOffset;
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
+      const ix0 = ox * sw - padLeft;
       for (let ky = 0; ky < kh; ky++) {
         const iy = oy * sh - padTop + ky * dh;
+        if (iy < 0 || iy >= inH) {
+          o += kw * c;
+          continue;
+        }
+        const row = offset + iy * inW * c;
+        if (dw === 1 && ix0 >= 0 && ix0 + kw <= inW) {
+          const dst = row + ix0 * c;
+          const len = kw * c;
+          for (let q = 0; q < len; q++) dx[dst + q] += cols[o + q];
+          o += len;
+          continue;
+        }
         for (let kx = 0; kx < kw; kx++) {
-          const ix = ox * sw - padLeft + kx * dw;
-          if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
-            const dst = offset + (iy * inW + ix) * c;
+          const ix = ix0 + kx * dw;
+          if (ix >= 0 && ix < inW) {
+            const dst = row + ix * c;
             for (let ch = 0; ch < c; ch++) dx[dst + ch] += cols[o + ch];
           }
           o += c;

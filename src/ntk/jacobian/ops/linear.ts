@@ -29,8 +29,8 @@ export interface LinearSpec {
   trainable: boolean;
 }
 
-/** Values of im2col buffers formed at once (16 MB): large convolutions are processed in sub-batches. */
-const PATCH_BUFFER = 1 << 22;
+/** Values of the temporary input cotangents of a convolution formed at once (16 MB): col2im runs by sub-batches. */
+const COLS_BUFFER = 1 << 22;
 
 function mat(rows: number, cols: number, data: Float32Array): Matrix<Float32Array> {
   return { rows, cols, data };
@@ -45,6 +45,10 @@ export class LinearOp implements Op {
   private readonly P: number;
   private readonly inSize: number;
   private input: Float32Array | null = null;
+  /** The forward pass's patches [n P, C] (the input itself for a Dense), reused by the reverse pass. */
+  private cols: Float32Array | null = null;
+  /** For stride-1 convolutions: the window of the transposed convolution over dOut and the flipped kernel [kh kw cout, cin]. */
+  private readonly transposed: { window: Window; Wflip: Float32Array } | null = null;
 
   constructor(spec: LinearSpec) {
     this.s = spec;
@@ -55,56 +59,45 @@ export class LinearOp implements Op {
     this.P = sizeOf(spec.outShape) / spec.cout;
     this.params = spec.trainable ? [{ label: spec.labels.weight, size: spec.C * spec.cout }] : [];
     if (spec.trainable && spec.b && spec.labels.bias) this.params.push({ label: spec.labels.bias, size: spec.cout });
+    if (spec.patches.kind === 'conv') this.transposed = transposedWindow(spec.patches.window, spec.W, spec.cout);
   }
 
-  private chunk(): number {
-    return Math.max(1, Math.floor(PATCH_BUFFER / (this.P * this.s.C)));
-  }
-
-  /** Patches of examples i0..i1 of x: [(i1 - i0) P, C] (the input itself for a Dense). */
-  private patchesOf(x: Float32Array, i0: number, i1: number, buf?: Float32Array): Float32Array {
+  /** Patches of all n examples of x: [n P, C] (x itself for a Dense). */
+  private patchesOf(x: Float32Array, n: number): Float32Array {
     const { patches, C } = this.s;
-    if (patches.kind === 'dense') return x.subarray(i0 * this.inSize, i1 * this.inSize);
-    const out = buf ?? new Float32Array((i1 - i0) * this.P * C);
-    for (let i = i0; i < i1; i++) im2col(patches.window, x, i * this.inSize, out.subarray((i - i0) * this.P * C));
+    if (patches.kind === 'dense') return x;
+    const out = new Float32Array(n * this.P * C);
+    for (let i = 0; i < n; i++) im2col(patches.window, x, i * this.inSize, out.subarray(i * this.P * C));
     return out;
   }
 
-  /** z = wm patches W (+ wm patches U for a tangent), for all examples of x, by sub-batches. */
-  private apply(x: Float32Array, n: number, W: Float32Array, z: Float32Array, alpha: number): void {
-    const { C, cout } = this.s;
-    const step = this.s.patches.kind === 'dense' ? n : this.chunk();
-    const buf = this.s.patches.kind === 'dense' ? undefined : new Float32Array(Math.min(step, n) * this.P * C);
-    for (let i0 = 0; i0 < n; i0 += step) {
-      const i1 = Math.min(n, i0 + step);
-      const p = this.patchesOf(x, i0, i1, buf?.subarray(0, (i1 - i0) * this.P * C));
-      const r = matmul(mat((i1 - i0) * this.P, C, p), mat(C, cout, W), { alpha, checkFinite: false });
-      const zc = z.subarray(i0 * this.P * cout, i1 * this.P * cout);
-      for (let q = 0; q < zc.length; q++) zc[q] += r.data[q];
-    }
-  }
-
   forward(inputs: Float32Array[], n: number): Float32Array {
-    const { cout, b, bm, wm, W } = this.s;
+    const { C, cout, b, bm, wm, W } = this.s;
     this.input = inputs[0];
-    const z = new Float32Array(n * this.P * cout);
-    if (b) for (let r = 0; r < n * this.P; r++) for (let o = 0; o < cout; o++) z[r * cout + o] = bm * b[o];
-    this.apply(inputs[0], n, W, z, wm);
+    this.cols = this.patchesOf(inputs[0], n);
+    const z = matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false }).data;
+    if (b) {
+      for (let r = 0; r < n * this.P; r++) {
+        const o0 = r * cout;
+        for (let o = 0; o < cout; o++) z[o0 + o] += bm * b[o];
+      }
+    }
     return z;
   }
 
   backward(args: BackwardArgs): BackwardResult {
     const { n, stack, dOut } = args;
     const { C, cout, wm, W, patches } = this.s;
-    const x = this.input!;
     const rows = n * stack;
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       if (patches.kind === 'dense') {
         dIn = matmul(mat(rows * this.P, cout, dOut), mat(C, cout, W), { transB: true, alpha: wm, checkFinite: false }).data;
+      } else if (this.transposed) {
+        dIn = this.backwardByGather(rows, dOut);
       } else {
         dIn = new Float32Array(rows * this.inSize);
-        const step = this.chunk();
+        const step = Math.max(1, Math.floor(COLS_BUFFER / (this.P * C)));
         for (let r0 = 0; r0 < rows; r0 += step) {
           const r1 = Math.min(rows, r0 + step);
           const d = dOut.subarray(r0 * this.P * cout, r1 * this.P * cout);
@@ -114,27 +107,74 @@ export class LinearOp implements Op {
       }
     }
     const out: BackwardResult = { dIn: [dIn] };
-    if (args.params === 'factors' && this.params.length) out.factors = this.factors(x, n, stack, dOut);
-    if (args.params === 'sum' && this.params.length) out.sums = this.sums(x, n, stack, dOut);
+    if (args.params === 'factors' && this.params.length) out.factors = this.factors(n, stack, dOut);
+    if (args.params === 'sum' && this.params.length) out.sums = this.sums(n, stack, dOut);
     return out;
+  }
+
+  /**
+   * Input cotangents of a stride-1 convolution as a convolution of the output cotangents with the flipped kernel:
+   * im2col of dOut then one product per sub-batch, writing each value once (col2im adds P C values per example).
+   */
+  private backwardByGather(rows: number, dOut: Float32Array): Float32Array {
+    const { window: w, Wflip } = this.transposed!;
+    const { cout, wm } = this.s;
+    const cin = w.outW === 0 ? 0 : this.inSize / (w.outH * w.outW);
+    const patch = w.kh * w.kw * cout;
+    const positions = w.outH * w.outW;
+    const dIn = new Float32Array(rows * this.inSize);
+    const step = Math.max(1, Math.floor(COLS_BUFFER / (positions * patch)));
+    const buf = new Float32Array(Math.min(step, rows) * positions * patch);
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const r1 = Math.min(rows, r0 + step);
+      const cols = buf.subarray(0, (r1 - r0) * positions * patch);
+      for (let r = r0; r < r1; r++) im2col(w, dOut, r * this.P * cout, cols.subarray((r - r0) * positions * patch));
+      const d = matmul(mat((r1 - r0) * positions, patch, cols), mat(patch, cin, Wflip), { alpha: wm, checkFinite: false }).data;
+      dIn.set(d, r0 * this.inSize);
+    }
+    return dIn;
   }
 
   private biasRows(rows: number, dOut: Float32Array): Float32Array {
     const { cout, bm } = this.s;
     const g = new Float32Array(rows * cout);
-    for (let r = 0; r < rows; r++)
-      for (let p = 0; p < this.P; p++) {
-        const src = (r * this.P + p) * cout;
-        for (let o = 0; o < cout; o++) g[r * cout + o] += bm * dOut[src + o];
+    const P = this.P;
+    for (let r = 0; r < rows; r++) {
+      const go = r * cout;
+      for (let p = 0; p < P; p++) {
+        const src = (r * P + p) * cout;
+        for (let o = 0; o < cout; o++) g[go + o] += dOut[src + o];
       }
+      if (bm !== 1) for (let o = 0; o < cout; o++) g[go + o] *= bm;
+    }
     return g;
   }
 
-  private factors(x: Float32Array, n: number, stack: number, dOut: Float32Array): Factor[] {
+  /** Per-example weight gradients [(n stack), C cout]: G_i^a = wm patches_i^T d_i^a, one small product each. */
+  private gradientRows(n: number, stack: number, dOut: Float32Array): Float32Array {
+    const { C, cout, wm } = this.s;
+    const cols = this.cols!;
+    const g = new Float32Array(n * stack * C * cout);
+    for (let i = 0; i < n; i++) {
+      const p = mat(this.P, C, cols.subarray(i * this.P * C, (i + 1) * this.P * C));
+      for (let a = 0; a < stack; a++) {
+        const r = i * stack + a;
+        const d = mat(this.P, cout, dOut.subarray(r * this.P * cout, (r + 1) * this.P * cout));
+        g.set(matmul(p, d, { transA: true, alpha: wm, checkFinite: false }).data, r * C * cout);
+      }
+    }
+    return g;
+  }
+
+  private factors(n: number, stack: number, dOut: Float32Array): Factor[] {
     const { C, cout, wm, patches } = this.s;
+    const x = this.input!;
     const out: Factor[] = [];
     if (this.P === 1) {
       out.push({ kind: 'outer', n, k: stack, h: x, hCols: C, d: dOut, dCols: cout, scale: wm * wm });
+    } else if (stack * C * cout <= this.inSize + stack * this.P * cout) {
+      // The per-example gradients are smaller than what forms them (usual for convolutions): form them now.
+      out.push({ kind: 'rows', n, k: stack, g: this.gradientRows(n, stack, dOut), cols: C * cout });
     } else {
       const fill =
         patches.kind === 'conv'
@@ -146,19 +186,14 @@ export class LinearOp implements Op {
     return out;
   }
 
-  private sums(x: Float32Array, n: number, stack: number, dOut: Float32Array): Float32Array[] {
+  private sums(n: number, stack: number, dOut: Float32Array): Float32Array[] {
     const { C, cout, wm } = this.s;
+    const p = mat(n * this.P, C, this.cols!);
     const gW = new Float32Array(C * cout);
-    const step = this.s.patches.kind === 'dense' ? n : this.chunk();
-    for (let i0 = 0; i0 < n; i0 += step) {
-      const i1 = Math.min(n, i0 + step);
-      const p = this.patchesOf(x, i0, i1);
-      for (let a = 0; a < stack; a++) {
-        // The stacked cotangent rows of output a for examples i0..i1.
-        const d = stack === 1 ? dOut.subarray(i0 * this.P * cout, i1 * this.P * cout) : strided(dOut, i0, i1, stack, a, this.P * cout);
-        const g = matmul(mat((i1 - i0) * this.P, C, p), mat((i1 - i0) * this.P, cout, d), { transA: true, alpha: wm, checkFinite: false });
-        for (let q = 0; q < gW.length; q++) gW[q] += g.data[q];
-      }
+    for (let a = 0; a < stack; a++) {
+      const d = stack === 1 ? dOut : strided(dOut, 0, n, stack, a, this.P * cout);
+      const g = matmul(p, mat(n * this.P, cout, d), { transA: true, alpha: wm, checkFinite: false }).data;
+      for (let q = 0; q < gW.length; q++) gW[q] += g[q];
     }
     const out = [gW];
     if (this.params.length > 1) {
@@ -171,26 +206,50 @@ export class LinearOp implements Op {
   }
 
   jvp(tangents: (Float32Array | null)[], paramTangents: Float32Array[], n: number): Float32Array {
-    const { cout, wm, bm } = this.s;
+    const { C, cout, wm, bm, W } = this.s;
     const z = new Float32Array(n * this.P * cout);
-    if (tangents[0]) this.apply(tangents[0], n, this.s.W, z, wm);
+    const add = (p: Float32Array, M: Float32Array): void => {
+      const r = matmul(mat(n * this.P, C, p), mat(C, cout, M), { alpha: wm, checkFinite: false }).data;
+      for (let q = 0; q < r.length; q++) z[q] += r[q];
+    };
+    if (tangents[0]) add(this.patchesOf(tangents[0], n), W);
     if (!this.params.length) return z;
+    add(this.cols!, paramTangents[0]);
     if (paramTangents.length > 1) {
       const ub = paramTangents[1];
       for (let r = 0; r < n * this.P; r++) for (let o = 0; o < cout; o++) z[r * cout + o] += bm * ub[o];
     }
-    this.apply(this.input!, n, paramTangents[0], z, wm);
     return z;
   }
 
   release(): void {
     this.input = null;
+    this.cols = null;
   }
 
   bytesPerExample(stack: number): number {
     const out = this.P * this.s.cout;
-    return 4 * (out * (1 + stack) + this.inSize * stack);
+    const patches = this.s.patches.kind === 'conv' ? this.P * this.s.C : 0;
+    return 4 * (out * (1 + stack) + this.inSize * stack + patches);
   }
+}
+
+/** The transposed convolution of a stride-1 window (null for strided ones, which use col2im). */
+function transposedWindow(w: Window, W: Float32Array, cout: number): { window: Window; Wflip: Float32Array } | null {
+  if (w.sh !== 1 || w.sw !== 1) return null;
+  const padTop = (w.kh - 1) * w.dh - w.padTop;
+  const padLeft = (w.kw - 1) * w.dw - w.padLeft;
+  if (padTop < 0 || padLeft < 0) return null;
+  const window: Window = { ...w, inH: w.outH, inW: w.outW, channels: cout, padTop, padLeft, outH: w.inH, outW: w.inW };
+  const cin = w.channels;
+  const Wflip = new Float32Array(W.length);
+  for (let ky = 0; ky < w.kh; ky++)
+    for (let kx = 0; kx < w.kw; kx++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let o = 0; o < cout; o++) {
+          Wflip[(((w.kh - 1 - ky) * w.kw + (w.kw - 1 - kx)) * cout + o) * cin + ci] = W[((ky * w.kw + kx) * cin + ci) * cout + o];
+        }
+  return { window, Wflip };
 }
 
 /** Rows i*stack + a for i in i0..i1, each `width` long, gathered contiguously. */

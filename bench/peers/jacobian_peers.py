@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Peer implementations of the empirical NTK of a small CNN by Jacobian contraction, timed beside ntk-lab.
+
+    .venv/bin/python bench/peers/jacobian_peers.py --dir DIR --impl torch-func,jax --threads 2 --repeat 3
+    .venv/bin/python bench/peers/jacobian_peers.py --selftest
+
+DIR holds meta.json {"n", "height", "width", "channels", "filters": [32, 32], "kernel": 3} and raw little-endian
+float32 files (tfjs layouts, channels last): x.f32 [n, H, W, C]; conv1_k.f32 [3, 3, C, f1] (HWIO), conv1_b.f32;
+conv2_k.f32 [3, 3, f1, f2], conv2_b.f32; dense_k.f32 [(H-4)(W-4)f2, 1] (rows in NHWC flatten order), dense_b.f32.
+Network: conv3x3 'valid' -> relu -> conv3x3 'valid' -> relu -> flatten (NHWC order) -> dense(1), biases everywhere.
+
+For each implementation the n x n NTK of x with itself is computed in float32, the best of --repeat runs is timed
+(loading, and JAX's compilation in an untimed warm-up run, excluded), DIR/kernel_<impl>.f32 is written and one JSON
+line is printed: {"impl", "seconds", "runs", "threads"}.
+
+  torch-func  the recipe of the torch.func NTK tutorial: vmap(jacrev(f)) per-example Jacobians of both inputs, then
+              einsum 'Naf,Mbf->NMab' per parameter tensor, summed (NCHW inside; weights converted from tfjs layouts)
+  jax         jax.jit of vmap(jacrev(f)) per-example Jacobians contracted per parameter tensor (what
+              neural-tangents' 'jacobian contraction' implementation does), NHWC / HWIO as tfjs
+
+Each implementation runs in its own child process, with OMP/MKL/OpenBLAS and XLA threads set to --threads.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+IMPLS = ("torch-func", "jax")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir")
+    ap.add_argument("--impl", default=",".join(IMPLS))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--selftest", action="store_true", help="tiny case: both peers against a float64 JAX reference")
+    ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+ARGS = parse_args()
+_t = str(max(1, ARGS.threads))
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = _t
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads={_t}").strip()
+
+import numpy as np  # noqa: E402
+
+
+def load(d):
+    with open(os.path.join(d, "meta.json")) as fh:
+        meta = json.load(fh)
+    n, H, W, C = meta["n"], meta["height"], meta["width"], meta["channels"]
+    f1, f2 = meta["filters"]
+    k = meta["kernel"]
+
+    def rd(name, shape):
+        a = np.fromfile(os.path.join(d, name), dtype="<f4")
+        if a.size != int(np.prod(shape)):
+            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
+        return a.reshape(shape)
+
+    ho, wo = H - 2 * (k - 1), W - 2 * (k - 1)
+    params = {
+        "conv1_k": rd("conv1_k.f32", (k, k, C, f1)), "conv1_b": rd("conv1_b.f32", (f1,)),
+        "conv2_k": rd("conv2_k.f32", (k, k, f1, f2)), "conv2_b": rd("conv2_b.f32", (f2,)),
+        "dense_k": rd("dense_k.f32", (ho * wo * f2, 1)), "dense_b": rd("dense_b.f32", (1,)),
+    }
+    return meta, rd("x.f32", (n, H, W, C)), params
+
+
+def run_torch_func(x, params, threads, repeat):
+    import torch
+    from torch.func import functional_call, jacrev, vmap
+
+    torch.set_num_threads(threads)
+
+    class Net(torch.nn.Module):
+        def __init__(self, p):
+            super().__init__()
+            kk, c, f1 = p["conv1_k"].shape[0], p["conv1_k"].shape[2], p["conv1_k"].shape[3]
+            f2 = p["conv2_k"].shape[3]
+            self.conv1 = torch.nn.Conv2d(c, f1, kk)
+            self.conv2 = torch.nn.Conv2d(f1, f2, kk)
+            self.dense = torch.nn.Linear(p["dense_k"].shape[0], 1)
+            with torch.no_grad():
+                self.conv1.weight.copy_(torch.from_numpy(p["conv1_k"].transpose(3, 2, 0, 1).copy()))
+                self.conv1.bias.copy_(torch.from_numpy(p["conv1_b"]))
+                self.conv2.weight.copy_(torch.from_numpy(p["conv2_k"].transpose(3, 2, 0, 1).copy()))
+                self.conv2.bias.copy_(torch.from_numpy(p["conv2_b"]))
+                self.dense.weight.copy_(torch.from_numpy(p["dense_k"].T.copy()))
+                self.dense.bias.copy_(torch.from_numpy(p["dense_b"]))
+
+        def forward(self, xb):  # xb: NCHW
+            h = torch.relu(self.conv1(xb))
+            h = torch.relu(self.conv2(h))
+            h = h.permute(0, 2, 3, 1).flatten(1)  # tfjs flattens NHWC
+            return self.dense(h)
+
+    net = Net(params)
+    ps = {k: v.detach() for k, v in net.named_parameters()}
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+    def fnet_single(p, xi):
+        return functional_call(net, p, (xi.unsqueeze(0),)).squeeze(0)
+
+    def ntk(x1, x2):
+        jac1 = vmap(jacrev(fnet_single), (None, 0))(ps, x1)
+        jac1 = [j.flatten(2) for j in jac1.values()]
+        jac2 = vmap(jacrev(fnet_single), (None, 0))(ps, x2)
+        jac2 = [j.flatten(2) for j in jac2.values()]
+        result = torch.stack([torch.einsum("Naf,Mbf->NMab", j1, j2) for j1, j2 in zip(jac1, jac2)])
+        return result.sum(0)
+
+    runs, out = [], None
+    with torch.no_grad():
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = ntk(xt, xt)
+            runs.append(time.perf_counter() - t0)
+    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+
+
+def run_jax(x, params, threads, repeat):
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    jax.config.update("jax_platform_name", "cpu")
+
+    def f(p, xi):
+        h = lax.conv_general_dilated(xi[None], p["conv1_k"], (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        h = jax.nn.relu(h + p["conv1_b"])
+        h = lax.conv_general_dilated(h, p["conv2_k"], (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        h = jax.nn.relu(h + p["conv2_b"])
+        return (h.reshape(1, -1) @ p["dense_k"] + p["dense_b"])[0]
+
+    @jax.jit
+    def ntk(p, x1, x2):
+        j1 = jax.vmap(jax.jacrev(f), in_axes=(None, 0))(p, x1)
+        j2 = jax.vmap(jax.jacrev(f), in_axes=(None, 0))(p, x2)
+        leaves1, leaves2 = jax.tree_util.tree_leaves(j1), jax.tree_util.tree_leaves(j2)
+        return sum(jnp.einsum("naf,mbf->nm", a.reshape(a.shape[0], a.shape[1], -1), b.reshape(b.shape[0], b.shape[1], -1))
+                   for a, b in zip(leaves1, leaves2))
+
+    p = {k: jnp.asarray(v) for k, v in params.items()}
+    xj = jnp.asarray(x)
+    ntk(p, xj, xj).block_until_ready()  # compile (untimed)
+    runs, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = ntk(p, xj, xj).block_until_ready()
+        runs.append(time.perf_counter() - t0)
+    return np.asarray(out, dtype=np.float32), runs
+
+
+RUNNERS = {"torch-func": run_torch_func, "jax": run_jax}
+
+
+def run_one(d, impl, threads, repeat):
+    _, x, params = load(d)
+    K, runs = RUNNERS[impl](x, params, threads, repeat)
+    K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
+    return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
+
+
+def selftest():
+    rng = np.random.default_rng(0)
+    d = tempfile.mkdtemp(prefix="jacobian-peers-")
+    n, H, W, C, f1, f2 = 5, 8, 8, 1, 3, 4
+    meta = {"n": n, "height": H, "width": W, "channels": C, "filters": [f1, f2], "kernel": 3}
+    with open(os.path.join(d, "meta.json"), "w") as fh:
+        json.dump(meta, fh)
+    arrays = {
+        "x": rng.standard_normal((n, H, W, C)), "conv1_k": rng.standard_normal((3, 3, C, f1)) * 0.5,
+        "conv1_b": rng.standard_normal(f1) * 0.1, "conv2_k": rng.standard_normal((3, 3, f1, f2)) * 0.3,
+        "conv2_b": rng.standard_normal(f2) * 0.1, "dense_k": rng.standard_normal((16 * f2, 1)) * 0.2, "dense_b": rng.standard_normal(1),
+    }
+    for name, a in arrays.items():
+        np.asarray(a, "<f4").tofile(os.path.join(d, f"{name}.f32"))
+    kernels = {impl: run_one(d, impl, 1, 1) and np.fromfile(os.path.join(d, f"kernel_{impl}.f32"), "<f4") for impl in IMPLS}
+    diff = np.abs(kernels["jax"] - kernels["torch-func"]).max() / np.abs(kernels["jax"]).max()
+    print(json.dumps({"selftest": "torch-func vs jax", "max_rel_diff": float(diff)}))
+    if diff > 1e-4:
+        sys.exit(1)
+
+
+def main():
+    if ARGS.selftest:
+        selftest()
+        return
+    impls = [s for s in ARGS.impl.split(",") if s]
+    for impl in impls:
+        if impl not in RUNNERS:
+            sys.exit(f"unknown impl {impl}; expected {', '.join(IMPLS)}")
+    if ARGS._child:
+        print(json.dumps(run_one(ARGS.dir, impls[0], ARGS.threads, ARGS.repeat)), flush=True)
+        return
+    for impl in impls:
+        cmd = [sys.executable, __file__, "--dir", ARGS.dir, "--impl", impl, "--threads", str(ARGS.threads), "--repeat", str(ARGS.repeat), "--_child"]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        for line in out.stdout.splitlines():
+            if line.startswith("{"):
+                print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

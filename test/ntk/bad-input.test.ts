@@ -20,7 +20,7 @@ test('bad inputs raise named errors', async () => {
     await assert.rejects(ntk(net, good, [[0, NaN, 1]]), (e: unknown) => e instanceof NonFiniteError && /x2: non-finite value NaN at row 0, column 1/.test(e.message));
     await assert.rejects(ntk(net, [[0, Infinity, 1]]), NonFiniteError);
     await assert.rejects(ntk(net, good, undefined, { outputs: 'bogus' as 'full' }), InvalidOptionError);
-    await assert.rejects(ntk(net, good, undefined, { method: 'jacobian' }), UnsupportedModelError);
+    await assert.rejects(ntk(net, good, undefined, { method: 'newton' as 'auto' }), InvalidOptionError);
     assert.throws(() => mlp({ inputDim: 3, widths: [4], activation: 'swish' as 'relu' }), (e: unknown) => e instanceof InvalidOptionError && /unknown activation 'swish'/.test(e.message));
     assert.throws(() => mlp({ inputDim: 0, widths: [4] }), InvalidOptionError);
     const w = net.getWeights();
@@ -38,7 +38,7 @@ test('a non-MLP model given to the explicit method names the autodiff method', a
   const conv = tfl.sequential({ layers: [tfl.layers.reshape({ targetShape: [3, 1], inputShape: [3] }), tfl.layers.conv1d({ filters: 2, kernelSize: 2 })] });
   try {
     for (const model of [functional, conv]) {
-      await assert.rejects(ntk(model, gaussianRows(2, 3, 1)), (e: unknown) => e instanceof UnsupportedModelError && /method: 'jacobian'/.test(e.message));
+      await assert.rejects(ntk(model, gaussianRows(2, 3, 1), undefined, { method: 'explicit' }), (e: unknown) => e instanceof UnsupportedModelError && /method: 'jacobian'/.test(e.message));
     }
   } finally {
     functional.dispose();

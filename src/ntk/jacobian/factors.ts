@@ -59,26 +59,35 @@ export function factorSize(f: Factor): number {
   return f.g.length;
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+/** Per-example lengths of a factor's arrays: [h, d] (outer, patch) or [g] (rows). */
+function perExample(f: Factor): number[] {
+  if (f.kind === 'outer') return [f.hCols, f.k * f.dCols];
+  if (f.kind === 'patch') return [f.inSize, f.k * f.P * f.cout];
+  return [f.k * f.cols];
 }
 
-/** The factor of consecutive example chunks, in order (same kind and parameter). */
-export function concatFactors(parts: Factor[]): Factor {
-  const first = parts[0];
-  const n = parts.reduce((s, p) => s + p.n, 0);
-  if (first.kind === 'rows') return { ...first, n, g: concat(parts.map((p) => (p as RowsFactor).g)) };
-  if (first.kind === 'outer') {
-    return { ...first, n, h: concat(parts.map((p) => (p as OuterFactor).h)), d: concat(parts.map((p) => (p as OuterFactor).d)) };
+/** An empty factor like `f` for `n` examples (the destination of per-chunk factors). */
+export function allocateFactor(f: Factor, n: number): Factor {
+  const [a, b] = perExample(f);
+  if (f.kind === 'rows') return { ...f, n, g: new Float32Array(n * a) };
+  if (f.kind === 'outer') return { ...f, n, h: new Float32Array(n * a), d: new Float32Array(n * b) };
+  return { ...f, n, h: new Float32Array(n * a), d: new Float32Array(n * b) };
+}
+
+/**
+ * Copies the factor of a chunk of examples into `dst` from example `offset` on. Chunks' factors may live in
+ * buffers the next chunk overwrites, so they are copied before it runs.
+ */
+export function copyFactor(dst: Factor, src: Factor, offset: number): void {
+  const [a, b] = perExample(src);
+  if (dst.kind === 'rows' && src.kind === 'rows') {
+    dst.g.set(src.g, offset * a);
+  } else if ((dst.kind === 'outer' && src.kind === 'outer') || (dst.kind === 'patch' && src.kind === 'patch')) {
+    dst.h.set(src.h.subarray(0, src.n * a), offset * a);
+    dst.d.set(src.d.subarray(0, src.n * b), offset * b);
+  } else {
+    throw new Error(`copyFactor: factor kinds differ (${dst.kind} vs ${src.kind})`);
   }
-  return { ...first, n, h: concat(parts.map((p) => (p as PatchFactor).h)), d: concat(parts.map((p) => (p as PatchFactor).d)) };
 }
 
 /** Per-example gradient length of a factor. */

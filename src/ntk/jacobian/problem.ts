@@ -12,7 +12,7 @@ import { OutputLayout } from '../kernel';
 import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
-import { Factor, concatFactors, contractFactors } from './factors';
+import { Factor, allocateFactor, contractFactors, copyFactor } from './factors';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */
@@ -80,16 +80,19 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
   };
 
   async function features(x: Matrix<Float32Array>, r: Range, opts: NtkOptions): Promise<Factor[]> {
-    const chunk = chunkOf(r.end - r.start);
-    const parts: Factor[][] = [];
+    const rows = r.end - r.start;
+    const chunk = chunkOf(rows);
+    let out: Factor[] | null = null;
     for (let s = r.start; s < r.end; s += chunk) {
       if (opts.signal?.aborted) throw new CancelledError('NTK cancelled while computing per-example gradients');
       const e = Math.min(r.end, s + chunk);
-      parts.push(lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s));
+      const part = lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s);
+      out ??= part.map((f) => allocateFactor(f, rows));
+      part.forEach((f, t) => copyFactor(out![t], f, s - r.start));
       // Let other work (and cancellation) in between chunks.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return lin.labels.map((_, t) => concatFactors(parts.map((p) => p[t])));
+    return out!;
   }
 
   async function* blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock> {

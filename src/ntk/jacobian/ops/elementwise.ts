@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATIONS, activation } from '../../../models';
+import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 
 /** An elementwise function as tfjs-layers holds it (layer.activation). */
@@ -33,6 +34,7 @@ export class ElementwiseOp implements Op {
   /** phi'(z), or for relu the output y itself (phi'(z) = [y > 0]). */
   private slope: Float32Array | null = null;
   private readonly size: number;
+  private readonly scratch = new Scratch();
 
   /**
    * `fused`: the input is the private pre-activation of the same layer (read by no other op), so the output
@@ -52,15 +54,15 @@ export class ElementwiseOp implements Op {
   forward(inputs: Float32Array[], n: number): Float32Array {
     const z = inputs[0];
     if (this.name === 'relu') {
-      const y = this.fused ? z : new Float32Array(z.length);
+      const y = this.fused ? z : this.scratch.f32('y', z.length);
       for (let q = 0; q < z.length; q++) y[q] = z[q] > 0 ? z[q] : 0;
       this.slope = y;
       return y;
     }
     if ((ACTIVATIONS as readonly string[]).includes(this.name)) {
       const act = activation(this.name);
-      const slope = new Float32Array(z.length);
-      const y = this.fused ? z : new Float32Array(z.length);
+      const slope = this.scratch.f32('slope', z.length);
+      const y = this.fused ? z : this.scratch.f32('y', z.length);
       for (let q = 0; q < z.length; q++) {
         const v = z[q];
         slope[q] = act.df(v);

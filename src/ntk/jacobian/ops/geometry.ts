@@ -88,7 +88,9 @@ export function im2col(w: Window, x: Float32Array, offset: number, out: Float32A
         if (dw === 1 && ix0 >= 0 && ix0 + kw <= inW) {
           const src = row + ix0 * c;
           const len = kw * c;
-          for (let q = 0; q < len; q++) out[o + q] = x[src + q];
+          // A memcpy (set of a view) beats an element loop ~3x from a few dozen values on.
+          if (len >= 32) out.set(x.subarray(src, src + len), o);
+          else for (let q = 0; q < len; q++) out[o + q] = x[src + q];
           o += len;
           continue;
         }
@@ -98,7 +100,8 @@ export function im2col(w: Window, x: Float32Array, offset: number, out: Float32A
             for (let ch = 0; ch < c; ch++) out[o + ch] = 0;
           } else {
             const src = row + ix * c;
-            for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
+            if (c >= 32) out.set(x.subarray(src, src + c), o);
+            else for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
           }
           o += c;
         }

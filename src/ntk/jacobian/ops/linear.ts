@@ -6,6 +6,7 @@
 import { Matrix, matmul } from '../../../linalg';
 import { Factor } from '../factors';
 import { Window, col2im, im2col } from './geometry';
+import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
 /** How one op's input becomes patches: a convolution window, or none (a Dense: the input rows are the patches). */
@@ -49,6 +50,7 @@ export class LinearOp implements Op {
   private cols: Float32Array | null = null;
   /** For stride-1 convolutions: the window of the transposed convolution over dOut and the flipped kernel [kh kw cout, cin]. */
   private readonly transposed: { window: Window; Wflip: Float32Array } | null = null;
+  private readonly scratch = new Scratch();
 
   constructor(spec: LinearSpec) {
     this.s = spec;
@@ -62,11 +64,11 @@ export class LinearOp implements Op {
     if (spec.patches.kind === 'conv') this.transposed = transposedWindow(spec.patches.window, spec.W, spec.cout);
   }
 
-  /** Patches of all n examples of x: [n P, C] (x itself for a Dense). */
-  private patchesOf(x: Float32Array, n: number): Float32Array {
+  /** Patches of all n examples of x: [n P, C] (x itself for a Dense), in the scratch buffer `key`. */
+  private patchesOf(x: Float32Array, n: number, key = 'cols'): Float32Array {
     const { patches, C } = this.s;
     if (patches.kind === 'dense') return x;
-    const out = new Float32Array(n * this.P * C);
+    const out = this.scratch.f32(key, n * this.P * C);
     for (let i = 0; i < n; i++) im2col(patches.window, x, i * this.inSize, out.subarray(i * this.P * C));
     return out;
   }
@@ -75,7 +77,8 @@ export class LinearOp implements Op {
     const { C, cout, b, bm, wm, W } = this.s;
     this.input = inputs[0];
     this.cols = this.patchesOf(inputs[0], n);
-    const z = matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false }).data;
+    const z = this.scratch.f32('z', n * this.P * cout);
+    matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) });
     if (b) {
       for (let r = 0; r < n * this.P; r++) {
         const o0 = r * cout;
@@ -92,11 +95,12 @@ export class LinearOp implements Op {
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       if (patches.kind === 'dense') {
-        dIn = matmul(mat(rows * this.P, cout, dOut), mat(C, cout, W), { transB: true, alpha: wm, checkFinite: false }).data;
+        dIn = this.scratch.f32('dIn', rows * this.inSize);
+        matmul(mat(rows * this.P, cout, dOut), mat(C, cout, W), { transB: true, alpha: wm, checkFinite: false, out: mat(rows * this.P, C, dIn) });
       } else if (this.transposed) {
         dIn = this.backwardByGather(rows, dOut);
       } else {
-        dIn = new Float32Array(rows * this.inSize);
+        dIn = this.scratch.zeros('dIn', rows * this.inSize);
         const step = Math.max(1, Math.floor(COLS_BUFFER / (this.P * C)));
         for (let r0 = 0; r0 < rows; r0 += step) {
           const r1 = Math.min(rows, r0 + step);
@@ -122,22 +126,22 @@ export class LinearOp implements Op {
     const cin = w.outW === 0 ? 0 : this.inSize / (w.outH * w.outW);
     const patch = w.kh * w.kw * cout;
     const positions = w.outH * w.outW;
-    const dIn = new Float32Array(rows * this.inSize);
+    const dIn = this.scratch.f32('dIn', rows * this.inSize);
     const step = Math.max(1, Math.floor(COLS_BUFFER / (positions * patch)));
-    const buf = new Float32Array(Math.min(step, rows) * positions * patch);
+    const buf = this.scratch.f32('gather', Math.min(step, rows) * positions * patch);
     for (let r0 = 0; r0 < rows; r0 += step) {
       const r1 = Math.min(rows, r0 + step);
       const cols = buf.subarray(0, (r1 - r0) * positions * patch);
       for (let r = r0; r < r1; r++) im2col(w, dOut, r * this.P * cout, cols.subarray((r - r0) * positions * patch));
-      const d = matmul(mat((r1 - r0) * positions, patch, cols), mat(patch, cin, Wflip), { alpha: wm, checkFinite: false }).data;
-      dIn.set(d, r0 * this.inSize);
+      const out = mat((r1 - r0) * positions, cin, dIn.subarray(r0 * this.inSize, r1 * this.inSize));
+      matmul(mat((r1 - r0) * positions, patch, cols), mat(patch, cin, Wflip), { alpha: wm, checkFinite: false, out });
     }
     return dIn;
   }
 
   private biasRows(rows: number, dOut: Float32Array): Float32Array {
     const { cout, bm } = this.s;
-    const g = new Float32Array(rows * cout);
+    const g = this.scratch.zeros('bias', rows * cout);
     const P = this.P;
     for (let r = 0; r < rows; r++) {
       const go = r * cout;
@@ -154,13 +158,13 @@ export class LinearOp implements Op {
   private gradientRows(n: number, stack: number, dOut: Float32Array): Float32Array {
     const { C, cout, wm } = this.s;
     const cols = this.cols!;
-    const g = new Float32Array(n * stack * C * cout);
+    const g = this.scratch.f32('grads', n * stack * C * cout);
     for (let i = 0; i < n; i++) {
       const p = mat(this.P, C, cols.subarray(i * this.P * C, (i + 1) * this.P * C));
       for (let a = 0; a < stack; a++) {
         const r = i * stack + a;
         const d = mat(this.P, cout, dOut.subarray(r * this.P * cout, (r + 1) * this.P * cout));
-        g.set(matmul(p, d, { transA: true, alpha: wm, checkFinite: false }).data, r * C * cout);
+        matmul(p, d, { transA: true, alpha: wm, checkFinite: false, out: mat(C, cout, g.subarray(r * C * cout, (r + 1) * C * cout)) });
       }
     }
     return g;
@@ -212,7 +216,7 @@ export class LinearOp implements Op {
       const r = matmul(mat(n * this.P, C, p), mat(C, cout, M), { alpha: wm, checkFinite: false }).data;
       for (let q = 0; q < r.length; q++) z[q] += r[q];
     };
-    if (tangents[0]) add(this.patchesOf(tangents[0], n), W);
+    if (tangents[0]) add(this.patchesOf(tangents[0], n, 'tangentCols'), W);
     if (!this.params.length) return z;
     add(this.cols!, paramTangents[0]);
     if (paramTangents.length > 1) {

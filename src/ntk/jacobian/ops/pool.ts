@@ -4,6 +4,7 @@
  * pooling divides by the number of inputs inside the window (padding excluded, as TensorFlow).
  */
 import { Window } from './geometry';
+import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 
 export class PoolOp implements Op {
@@ -13,6 +14,7 @@ export class PoolOp implements Op {
   private readonly outSize: number;
   private argmax: Int32Array | null = null;
   private counts: Float32Array | null = null;
+  private readonly scratch = new Scratch();
 
   constructor(
     readonly layer: string,
@@ -45,7 +47,7 @@ export class PoolOp implements Op {
 
   forward(inputs: Float32Array[], n: number): Float32Array {
     const x = inputs[0];
-    const y = new Float32Array(n * this.outSize);
+    const y = this.scratch.zeros('y', n * this.outSize);
     if (this.mode === 'avg') {
       if (!this.counts) {
         const counts = new Float32Array(this.outSize);
@@ -61,7 +63,7 @@ export class PoolOp implements Op {
       }
       return y;
     }
-    const arg = new Int32Array(n * this.outSize).fill(-1);
+    const arg = this.scratch.i32('argmax', n * this.outSize).fill(-1);
     y.fill(-Infinity);
     for (let i = 0; i < n; i++) {
       const xo = i * this.inSize;
@@ -99,7 +101,7 @@ export class PoolOp implements Op {
   backward(args: BackwardArgs): BackwardResult {
     if (!args.needInputs) return { dIn: [null], factors: [], sums: [] };
     const { n, stack, dOut } = args;
-    const dIn = new Float32Array(n * stack * this.inSize);
+    const dIn = this.scratch.zeros('dIn', n * stack * this.inSize);
     for (let i = 0; i < n; i++)
       for (let a = 0; a < stack; a++) {
         const r = i * stack + a;

@@ -66,7 +66,8 @@ export class SumOp implements Op {
   backward(args: BackwardArgs): BackwardResult {
     if (!args.needInputs) return { dIn: this.coefficients.map(() => null), factors: [], sums: [] };
     return {
-      dIn: this.coefficients.map((c) => (c === 1 ? args.dOut : args.dOut.map((v) => c * v))),
+      // Only the first input may share dOut: consumers scale their cotangents in place.
+      dIn: this.coefficients.map((c, j) => (c === 1 && j === 0 ? args.dOut : args.dOut.map((v) => c * v))),
       factors: [],
       sums: [],
     };

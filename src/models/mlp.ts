@@ -119,6 +119,20 @@ export class Mlp {
     });
   }
 
+  /**
+   * The current weights as tfjs hands them out (dataSync): read-only views that may share the backend's memory,
+   * for consumers that only read them (the explicit NTK), saving getWeights()' second copy.
+   */
+  readWeights(): Readonly<LayerWeights>[] {
+    const params = this.params;
+    let p = 0;
+    return this.layers.map((spec) => {
+      const W = readCached(params[p++]);
+      const b = spec.bias ? readCached(params[p++]) : null;
+      return { W, b };
+    });
+  }
+
   /** Replaces the weights (shapes checked; NaN/Inf refused). */
   setWeights(weights: LayerWeights[]): void {
     const tensors: tf.Tensor[] = [];
@@ -144,6 +158,20 @@ export class Mlp {
     modelToMlp.delete(this.model);
     this.model.dispose();
   }
+}
+
+// Values read from a variable, keyed by its dataId: tfjs gives a variable a new dataId on every assign(), so an
+// entry is valid exactly as long as the variable holds the same values, and repeated kernel calls skip the copy.
+const valuesByDataId = new WeakMap<object, Float32Array>();
+
+function readCached(v: tf.Variable): Float32Array {
+  const key = v.dataId as object;
+  let values = valuesByDataId.get(key);
+  if (!values) {
+    values = v.dataSync() as Float32Array;
+    valuesByDataId.set(key, values);
+  }
+  return values;
 }
 
 function checkWeight(label: string, data: Float32Array, length: number): void {

@@ -45,10 +45,16 @@ export function toInputMatrix(x: InputBatch, name: string, inputDim: number): Ma
   }
   if (rows === 0) throw new ShapeError(`${name}: empty batch (0 rows); need at least one input of dimension ${inputDim}`);
   if (cols !== inputDim) throw new ShapeError(`${name}: inputs have dimension ${cols}, the model expects ${inputDim} (shape [${rows}, ${cols}])`);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      throw new NonFiniteError(`${name}: non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
-    }
-  }
+  const i = firstNonFinite(data);
+  if (i >= 0) throw new NonFiniteError(`${name}: non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
   return { rows, cols, data };
+}
+
+/** Index of the first NaN/Infinity in `data`, or -1. Branch-free scan (v * 0 is NaN exactly for non-finite v), then a search only on failure. */
+export function firstNonFinite(data: Float32Array | Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < data.length; i++) acc += data[i] * 0;
+  if (acc === 0) return -1;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
 }

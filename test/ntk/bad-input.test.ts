@@ -26,6 +26,11 @@ test('bad inputs raise named errors', async () => {
     const w = net.getWeights();
     w[0].W[2] = NaN;
     assert.throws(() => net.setWeights(w), (e: unknown) => e instanceof NonFiniteError && /layer1\/weight/.test(e.message));
+    // A variable that turned NaN after construction (e.g. a diverged training step) is caught by the kernel call.
+    const nanBias = tf.tensor1d([0, NaN, 0, 0]);
+    net.params[1].assign(nanBias);
+    nanBias.dispose();
+    await assert.rejects(ntk(net, good), (e: unknown) => e instanceof NonFiniteError && /layer1\/bias: weight NaN at index 1/.test(e.message));
   } finally {
     net.dispose();
   }

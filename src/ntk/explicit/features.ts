@@ -5,7 +5,7 @@
  * the bias component (Delta_l Delta_l'^T) * bm_l^2.
  */
 import { Matrix, matmulAsync } from '../../linalg';
-import { activation } from '../../models';
+import { applyActivation } from '../../models/activation-kernels';
 import { OutputLayout } from '../kernel';
 import { ExplicitNetwork } from './network';
 import { giveScratch, takeScratch } from './scratch';
@@ -39,19 +39,8 @@ export async function forward(
       out: { rows: n, cols: spec.outDim, data: takeScratch(n * spec.outDim) },
       checkFinite: false,
     });
-    const act = activation(spec.activation);
     const slope = takeScratch(n * spec.outDim);
-    const zd = z.data;
-    const cols = spec.outDim;
-    const bm = spec.biasMultiplier;
-    for (let i = 0; i < n; i++) {
-      const row = i * cols;
-      for (let j = 0; j < cols; j++) {
-        const v = b ? zd[row + j] + bm * b[j] : zd[row + j];
-        slope[row + j] = act.df(v);
-        zd[row + j] = act.f(v);
-      }
-    }
+    applyActivation(spec.activation, z.data, slope, spec.outDim, b, spec.biasMultiplier);
     slopes.push(slope);
     inputs.push(z);
   }

@@ -3,7 +3,8 @@
  * and their current weights. Built from an ntk-lab Mlp, or from a tf.Sequential of plain Dense layers.
  */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { UnsupportedModelError } from '../../errors';
+import { NonFiniteError, UnsupportedModelError } from '../../errors';
+import { firstNonFinite } from '../input';
 import { ACTIVATIONS, ActivationName, DenseSpec, LayerWeights, Mlp, asMlp } from '../../models';
 
 /** An MLP as the explicit method sees it. */
@@ -22,9 +23,25 @@ const WHY = 'the explicit method handles MLPs only (ntk-lab mlp()/twoLayer(), or
 /** Reads the layers and current weights of `model`, or throws UnsupportedModelError naming the autodiff method. */
 export function explicitNetwork(model: NtkModel): ExplicitNetwork {
   const net = asMlp(model);
-  if (net) return { layers: net.layers, weights: net.getWeights(), description: net.description };
-  if (model instanceof tfl.LayersModel) return fromDenseSequential(model);
-  throw new UnsupportedModelError(`not a model: ${WHY}`);
+  let result: ExplicitNetwork;
+  if (net) result = { layers: net.layers, weights: net.readWeights(), description: net.description };
+  else if (model instanceof tfl.LayersModel) result = fromDenseSequential(model);
+  else throw new UnsupportedModelError(`not a model: ${WHY}`);
+  // Weights can turn NaN after the model was built (a diverged training step): refuse them by name.
+  result.weights.forEach((w, l) => {
+    checkFinite(w.W, `layer${l + 1}/weight`);
+    if (w.b) checkFinite(w.b, `layer${l + 1}/bias`);
+  });
+  return result;
+}
+
+const checked = new WeakSet<Float32Array>();
+
+function checkFinite(values: Float32Array, label: string): void {
+  if (checked.has(values)) return; // cached weight arrays (see Mlp.readWeights) are checked once
+  const bad = firstNonFinite(values);
+  if (bad >= 0) throw new NonFiniteError(`${label}: weight ${values[bad]} at index ${bad}`);
+  checked.add(values);
 }
 
 function fromDenseSequential(model: tfl.LayersModel): ExplicitNetwork {
@@ -41,10 +58,10 @@ function fromDenseSequential(model: tfl.LayersModel): ExplicitNetwork {
     }
     const values = layer.getWeights();
     const W = values[0].dataSync() as Float32Array;
+    const bias = values.length > 1 ? (values[1].dataSync() as Float32Array) : null;
     const [inDim, outDim] = values[0].shape as [number, number];
-    const b = values.length > 1 ? Float32Array.from(values[1].dataSync() as Float32Array) : null;
-    layers.push({ inDim, outDim, weightMultiplier: 1, biasMultiplier: 1, bias: b !== null, activation: act as ActivationName });
-    weights.push({ W: Float32Array.from(W), b });
+    layers.push({ inDim, outDim, weightMultiplier: 1, biasMultiplier: 1, bias: bias !== null, activation: act as ActivationName });
+    weights.push({ W, b: bias });
   }
   if (layers.length === 0) throw new UnsupportedModelError(`model '${model.name}' has no layers: ${WHY}`);
   return { layers, weights, description: `tf.Sequential '${model.name}' of ${layers.length} Dense layers (standard parameterisation)` };

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { UnsupportedModelError } from '../../errors';
+import { ActivationName } from '../../models';
 import { ScaledDense } from '../../models/dense-layer';
 import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
 import { EmbeddingOp } from './ops/embedding';
@@ -44,6 +45,22 @@ export function paramLabel(layer: tfl.layers.Layer, v: tfl.LayerVariable): strin
   return `${layer.name}/${weightName(v)}`;
 }
 
+/** Activations the linear op applies itself (tfjs class name -> ntk-lab name; identical definitions). */
+const FUSABLE: Record<string, ActivationName> = { linear: 'linear', relu: 'relu', tanh: 'tanh', sigmoid: 'sigmoid', softplus: 'softplus', gelu: 'gelu' };
+
+/** The activation of a layer when the linear op can apply it itself. */
+function fusable(layer: tfl.layers.Layer): ActivationName | undefined {
+  const act = (layer as unknown as { activation?: TfActivation }).activation;
+  return FUSABLE[act ? act.getClassName() : 'linear'];
+}
+
+/** The linear op of a layer, then its activation op unless the linear op applies it. */
+function linearThenActivation(layer: tfl.layers.Layer, spec: LinearSpec): Op[] {
+  const fused = fusable(layer);
+  if (fused) return [new LinearOp({ ...spec, activation: fused })];
+  return [new LinearOp(spec), ...activationOps(layer, spec.outShape, true)];
+}
+
 /** The activation of a layer; `fused` when it follows the layer's own linear op (whose output it may overwrite). */
 function activationOps(layer: tfl.layers.Layer, shape: number[], fused: boolean): Op[] {
   const act = (layer as unknown as { activation?: TfActivation }).activation;
@@ -73,7 +90,7 @@ function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
     labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
     trainable: layer.trainable,
   };
-  return [new LinearOp(spec), ...activationOps(layer, outShape, true)];
+  return linearThenActivation(layer, spec);
 }
 
 function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
@@ -95,9 +112,7 @@ function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
     labels: { weight: `${layer.name}/weight`, bias: bias ? `${layer.name}/bias` : null },
     trainable: layer.trainable,
   };
-  const ops: Op[] = [new LinearOp(spec)];
-  if (s.activation !== 'linear') ops.push(new ElementwiseOp(layer.name, outShape, s.activation, null, true));
-  return ops;
+  return [new LinearOp({ ...spec, activation: s.activation })];
 }
 
 function convOps(layer: tfl.layers.Layer, inShape: number[], rank: 1 | 2): Op[] {
@@ -136,7 +151,7 @@ function convOps(layer: tfl.layers.Layer, inShape: number[], rank: 1 | 2): Op[] 
     labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
     trainable: layer.trainable,
   };
-  return [new LinearOp(spec), ...activationOps(layer, outShape, true)];
+  return linearThenActivation(layer, spec);
 }
 
 function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {

@@ -4,6 +4,7 @@
  * from im2col). Products run on OpenBLAS; per-example weight gradients are the 'outer' or 'patch' factors.
  */
 import { Matrix, matmul } from '../../../linalg';
+import { ActivationName, activation } from '../../../models';
 import { Factor } from '../factors';
 import { Window, col2im, im2col } from './geometry';
 import { Scratch } from './scratch';
@@ -28,6 +29,11 @@ export interface LinearSpec {
   labels: { weight: string; bias: string | null };
   /** False for a frozen layer: its weights are constants, not NTK parameters. */
   trainable: boolean;
+  /**
+   * The layer's activation when it is one of ntk-lab's table (relu, tanh, ...): applied in the same pass as the
+   * bias, and its slope in the same pass as the bias gradient, rather than by a separate op over the whole batch.
+   */
+  activation?: ActivationName;
 }
 
 /** Values of the temporary input cotangents of a convolution formed at once (16 MB): col2im runs by sub-batches. */
@@ -51,6 +57,8 @@ export class LinearOp implements Op {
   /** For stride-1 convolutions: the window of the transposed convolution over dOut and the flipped kernel [kh kw cout, cin]. */
   private readonly transposed: { window: Window; Wflip: Float32Array } | null = null;
   private readonly scratch = new Scratch();
+  /** phi'(z) of the forward pass (for relu the output itself: phi'(z) = [y > 0]); null without an activation. */
+  private slope: Float32Array | null = null;
 
   constructor(spec: LinearSpec) {
     this.s = spec;
@@ -74,24 +82,80 @@ export class LinearOp implements Op {
   }
 
   forward(inputs: Float32Array[], n: number): Float32Array {
-    const { C, cout, b, bm, wm, W } = this.s;
+    const { C, cout, wm, W } = this.s;
     this.input = inputs[0];
     this.cols = this.patchesOf(inputs[0], n);
     const z = this.scratch.f32('z', n * this.P * cout);
     matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) });
-    if (b) {
-      for (let r = 0; r < n * this.P; r++) {
-        const o0 = r * cout;
-        for (let o = 0; o < cout; o++) z[o0 + o] += bm * b[o];
+    this.slope = this.activate(z, n * this.P);
+    return z;
+  }
+
+  /** In place over z [rows, cout]: z = phi(z + bm b); returns phi'(z) (relu: the output itself), or null. */
+  private activate(z: Float32Array, rows: number): Float32Array | null {
+    const { cout, b, bm } = this.s;
+    const name = this.s.activation ?? 'linear';
+    const bias = b ? b.map((v) => bm * v) : new Float32Array(cout);
+    if (name === 'linear') {
+      if (b) for (let r = 0; r < rows; r++) for (let o = 0, q = r * cout; o < cout; o++, q++) z[q] += bias[o];
+      return null;
+    }
+    if (name === 'relu') {
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0, q = r * cout; o < cout; o++, q++) {
+          const v = z[q] + bias[o];
+          z[q] = v > 0 ? v : 0;
+        }
+      }
+      return z;
+    }
+    const act = activation(name);
+    const slope = this.scratch.f32('slope', rows * cout);
+    for (let r = 0; r < rows; r++) {
+      for (let o = 0, q = r * cout; o < cout; o++, q++) {
+        const v = z[q] + bias[o];
+        slope[q] = act.df(v);
+        z[q] = act.f(v);
       }
     }
-    return z;
+    return slope;
+  }
+
+  /**
+   * In place over dOut [(n stack) P, cout]: the cotangent of the pre-activation, dOut o phi'(z); with `biasRows`,
+   * also the per-(example, output) bias gradients bm sum_p dz(p) in the same pass.
+   */
+  private deactivate(dOut: Float32Array, n: number, stack: number, biasRows: Float32Array | null): void {
+    const { cout, bm } = this.s;
+    const P = this.P;
+    const slope = this.slope;
+    const relu = (this.s.activation ?? 'linear') === 'relu';
+    if (!slope && !biasRows) return;
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < stack; a++) {
+        const r = i * stack + a;
+        const g = biasRows ? biasRows.subarray(r * cout, (r + 1) * cout) : null;
+        for (let p = 0; p < P; p++) {
+          const q0 = (r * P + p) * cout;
+          const s0 = (i * P + p) * cout;
+          if (slope) {
+            if (relu) for (let o = 0; o < cout; o++) dOut[q0 + o] = slope[s0 + o] > 0 ? dOut[q0 + o] : 0;
+            else for (let o = 0; o < cout; o++) dOut[q0 + o] *= slope[s0 + o];
+          }
+          if (g) for (let o = 0; o < cout; o++) g[o] += dOut[q0 + o];
+        }
+        if (g && bm !== 1) for (let o = 0; o < cout; o++) g[o] *= bm;
+      }
+    }
   }
 
   backward(args: BackwardArgs): BackwardResult {
     const { n, stack, dOut } = args;
     const { C, cout, wm, W, patches } = this.s;
     const rows = n * stack;
+    // An op's output cotangent is never kept by another op, so it becomes the pre-activation cotangent in place.
+    const bias = this.params.length > 1 && args.params !== 'none' ? this.scratch.zeros('bias', rows * cout) : null;
+    this.deactivate(dOut, n, stack, bias);
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       if (patches.kind === 'dense') {
@@ -111,8 +175,8 @@ export class LinearOp implements Op {
       }
     }
     const out: BackwardResult = { dIn: [dIn] };
-    if (args.params === 'factors' && this.params.length) out.factors = this.factors(n, stack, dOut);
-    if (args.params === 'sum' && this.params.length) out.sums = this.sums(n, stack, dOut);
+    if (args.params === 'factors' && this.params.length) out.factors = this.factors(n, stack, dOut, bias);
+    if (args.params === 'sum' && this.params.length) out.sums = this.sums(n, stack, dOut, bias);
     return out;
   }
 
@@ -139,21 +203,6 @@ export class LinearOp implements Op {
     return dIn;
   }
 
-  private biasRows(rows: number, dOut: Float32Array): Float32Array {
-    const { cout, bm } = this.s;
-    const g = this.scratch.zeros('bias', rows * cout);
-    const P = this.P;
-    for (let r = 0; r < rows; r++) {
-      const go = r * cout;
-      for (let p = 0; p < P; p++) {
-        const src = (r * P + p) * cout;
-        for (let o = 0; o < cout; o++) g[go + o] += dOut[src + o];
-      }
-      if (bm !== 1) for (let o = 0; o < cout; o++) g[go + o] *= bm;
-    }
-    return g;
-  }
-
   /** Per-example weight gradients [(n stack), C cout]: G_i^a = wm patches_i^T d_i^a, one small product each. */
   private gradientRows(n: number, stack: number, dOut: Float32Array): Float32Array {
     const { C, cout, wm } = this.s;
@@ -170,7 +219,7 @@ export class LinearOp implements Op {
     return g;
   }
 
-  private factors(n: number, stack: number, dOut: Float32Array): Factor[] {
+  private factors(n: number, stack: number, dOut: Float32Array, bias: Float32Array | null): Factor[] {
     const { C, cout, wm, patches } = this.s;
     const x = this.input!;
     const out: Factor[] = [];
@@ -186,11 +235,11 @@ export class LinearOp implements Op {
           : (h: Float32Array, offset: number, buf: Float32Array) => buf.set(h.subarray(offset, offset + this.inSize));
       out.push({ kind: 'patch', n, k: stack, h: x, inSize: this.inSize, d: dOut, P: this.P, C, cout, scale: wm * wm, im2col: fill });
     }
-    if (this.params.length > 1) out.push({ kind: 'rows', n, k: stack, g: this.biasRows(n * stack, dOut), cols: cout });
+    if (bias) out.push({ kind: 'rows', n, k: stack, g: bias, cols: cout });
     return out;
   }
 
-  private sums(n: number, stack: number, dOut: Float32Array): Float32Array[] {
+  private sums(n: number, stack: number, dOut: Float32Array, bias: Float32Array | null): Float32Array[] {
     const { C, cout, wm } = this.s;
     const p = mat(n * this.P, C, this.cols!);
     const gW = new Float32Array(C * cout);
@@ -200,10 +249,9 @@ export class LinearOp implements Op {
       for (let q = 0; q < gW.length; q++) gW[q] += g[q];
     }
     const out = [gW];
-    if (this.params.length > 1) {
-      const rows = this.biasRows(n * stack, dOut);
+    if (bias) {
       const gb = new Float32Array(cout);
-      for (let r = 0; r < n * stack; r++) for (let o = 0; o < cout; o++) gb[o] += rows[r * cout + o];
+      for (let r = 0; r < n * stack; r++) for (let o = 0; o < cout; o++) gb[o] += bias[r * cout + o];
       out.push(gb);
     }
     return out;
@@ -217,18 +265,28 @@ export class LinearOp implements Op {
       for (let q = 0; q < r.length; q++) z[q] += r[q];
     };
     if (tangents[0]) add(this.patchesOf(tangents[0], n, 'tangentCols'), W);
-    if (!this.params.length) return z;
+    if (!this.params.length) return this.slopeTimes(z);
     add(this.cols!, paramTangents[0]);
     if (paramTangents.length > 1) {
       const ub = paramTangents[1];
       for (let r = 0; r < n * this.P; r++) for (let o = 0; o < cout; o++) z[r * cout + o] += bm * ub[o];
     }
-    return z;
+    return this.slopeTimes(z);
+  }
+
+  /** The tangent of the output from that of the pre-activation: t o phi'(z), in place. */
+  private slopeTimes(t: Float32Array): Float32Array {
+    const slope = this.slope;
+    if (!slope) return t;
+    if ((this.s.activation ?? 'linear') === 'relu') for (let q = 0; q < t.length; q++) t[q] = slope[q] > 0 ? t[q] : 0;
+    else for (let q = 0; q < t.length; q++) t[q] *= slope[q];
+    return t;
   }
 
   release(): void {
     this.input = null;
     this.cols = null;
+    this.slope = null;
   }
 
   bytesPerExample(stack: number): number {

@@ -3,8 +3,8 @@
  * density(x) = Im m(x + i eta) / pi with eta = 1e-11 of the support's width (the "0+"), atoms from
  * eta' Im m(c + i eta') -> mass at each candidate c (see atomsOf).
  *
- * The automatic grid first scans the law's a-priori interval (800 points), finds the support's intervals
- * (see probe()), bisects each edge to 1e-13 of the width, then puts
+ * The automatic grid first scans the law's a-priori interval (400 points, refined where a gap may hide mass),
+ * finds the support's intervals (see probe()), bisects each edge to 1e-13 of the width, then puts
  * `points` nodes on the intervals at x = (a + b)/2 - (b - a)/2 cos(theta), theta at the midpoints of a uniform
  * grid: nodes crowd at the edges, where square-root (and inverse square-root) edges live, and the mass
  * integral (midpoint rule in theta) converges fast there. The total mass (density integral plus atoms) is
@@ -13,6 +13,7 @@
 import { InvalidOptionError, NonFiniteError } from '../errors';
 import type { JsonValue } from '../arrow/metadata';
 import { ConvergenceError } from './errors';
+import type { Complex } from './complex';
 import type { SpectralLaw } from './law';
 import { StieltjesSolver } from './stieltjes';
 
@@ -54,20 +55,45 @@ export interface LawDensity {
 
 const ETA = 1e-11;
 const ETA_ATOM = 1e-8;
-const SCAN = 800;
+const ETA_HIGH = 2e-3;
+const SCAN = 400;
 
 interface Scan {
   solver: StieltjesSolver;
+  tracker: Tracker;
   width: number;
   eta: number;
   support: [number, number][];
-  /** Solutions near each edge, to warm-start the grids. */
+  /** High-track solutions near each interval's left edge, to start the grids' tracks. */
   warm: Float64Array[];
 }
 
-function densityAt(solver: StieltjesSolver, x: number, eta: number, warm?: Float64Array): { rho: number; u: Float64Array } {
-  const s = solver.solve({ re: x, im: eta }, warm);
-  return { rho: Math.max(0, s.m.im / Math.PI), u: s.u };
+/**
+ * Solutions along the real axis at height eta, robust to where the warm start lies. Warm-starting at height eta
+ * from a neighbour outside the support lets Newton settle on a real, unphysical root inside it (the map is real
+ * there, so real iterates stay real). So each point is first solved at etaHigh (~ the scan spacing), where the
+ * physical solution varies smoothly with x and a neighbour's warm start is safe, then followed down to eta in
+ * steps of 1e-3 (StieltjesSolver.solve falls back to a full continuation if a step fails).
+ */
+class Tracker {
+  private high: Float64Array | undefined;
+
+  constructor(private readonly solver: StieltjesSolver, private readonly etaHigh: number, private readonly eta: number) {}
+
+  /** The solution at x + i eta; `from` restarts the high track from another point's high solution. */
+  at(x: number, from?: Float64Array): { m: Complex; u: Float64Array; high: Float64Array } {
+    const hi = this.solver.solve({ re: x, im: this.etaHigh }, from ?? this.high);
+    this.high = hi.u;
+    let u = hi.u;
+    let m = hi.m;
+    for (let e = this.etaHigh; e > this.eta;) {
+      e = Math.max(this.eta, e * 1e-3);
+      const r = this.solver.solve({ re: x, im: e }, u);
+      u = r.u;
+      m = r.m;
+    }
+    return { m, u, high: hi.u };
+  }
 }
 
 /**
@@ -75,58 +101,86 @@ function densityAt(solver: StieltjesSolver, x: number, eta: number, warm?: Float
  * tends to 0 like eta. Comparing eta and eta / 100 tells them apart up to ~eta from an edge, whatever the
  * edge's shape (square root, inverse square root), where a density threshold would be fooled by the eta-tail.
  */
-function probe(solver: StieltjesSolver, x: number, eta: number, warm?: Float64Array): { inside: boolean; rho: number; u: Float64Array } {
-  const a = solver.solve({ re: x, im: eta }, warm);
-  if (!(a.m.im > 0)) return { inside: false, rho: 0, u: a.u };
+function probe(t: Tracker, solver: StieltjesSolver, x: number, eta: number, from?: Float64Array): { inside: boolean; rho: number; high: Float64Array } {
+  const a = t.at(x, from);
+  if (!(a.m.im > 0)) return { inside: false, rho: 0, high: a.high };
   const b = solver.solve({ re: x, im: eta / 100 }, a.u);
-  return { inside: b.m.im > 0.5 * a.m.im, rho: a.m.im / Math.PI, u: a.u };
+  return { inside: b.m.im > 0.5 * a.m.im, rho: a.m.im / Math.PI, high: a.high };
 }
 
-/** Finds the intervals of the support (see the file comment). */
+interface Probe {
+  x: number;
+  inside: boolean;
+  /** The solution at etaHigh (to restart a track here). */
+  high: Float64Array;
+}
+
+/**
+ * Finds the intervals of the support: probes on a uniform scan, then (up to three times) 16 more probes in
+ * every gap cell between two outside probes that may hide mass: a piece of mass p inside a cell of width h
+ * makes (h / pi) Im m(mid + i h) >= p / 4, so cells above 5e-5 are refined (an isolated atom of the input
+ * spectrum, 1/n of the mass, can make a piece narrower than the scan's spacing). Edges are then bisected.
+ */
 function scanSupport(law: SpectralLaw): Scan {
   const [lo0, hi0] = law.bounds;
   const width = Math.max(hi0 - lo0, 1e-12 * Math.max(1, Math.abs(lo0), Math.abs(hi0)));
   const solver = new StieltjesSolver(law.problem, width);
   const eta = ETA * width;
+  const tracker = new Tracker(solver, ETA_HIGH * width, eta);
   const lo = lo0 - 0.02 * width;
   const hi = hi0 + 0.02 * width;
-  const xs = new Float64Array(SCAN);
-  const inside: boolean[] = [];
-  const us: Float64Array[] = [];
-  let warm: Float64Array | undefined;
-  for (let i = 0; i < SCAN; i++) {
-    let x = lo + ((i + 0.5) / SCAN) * (hi - lo);
+  const offAtoms = (x: number): number => {
     // Stay off atom candidates: an atom at c adds mass * eta / (pi (x - c)^2) to the density near c.
-    for (const c of law.atomCandidates) if (Math.abs(x - c) < 1e-4 * width) x = c + 1e-4 * width;
-    xs[i] = x;
-    const r = probe(solver, x, eta, warm);
-    inside.push(r.inside);
-    us.push(r.u);
-    warm = r.u;
+    for (const c of law.atomCandidates) if (Math.abs(x - c) < 1e-6 * width) return c + 1e-6 * width;
+    return x;
+  };
+  let probes: Probe[] = [];
+  for (let i = 0; i < SCAN; i++) {
+    const x = offAtoms(lo + ((i + 0.5) / SCAN) * (hi - lo));
+    const r = probe(tracker, solver, x, eta);
+    probes.push({ x, inside: r.inside, high: r.high });
+  }
+  for (let depth = 0; depth < 3; depth++) {
+    const added: Probe[] = [];
+    for (let i = 0; i + 1 < probes.length; i++) {
+      const a = probes[i], b = probes[i + 1];
+      if (a.inside || b.inside) continue;
+      const h = b.x - a.x;
+      const s = solver.solve({ re: 0.5 * (a.x + b.x), im: h }, a.high);
+      if ((h * s.m.im) / Math.PI <= 5e-5) continue;
+      for (let j = 1; j <= 16; j++) {
+        const x = offAtoms(a.x + (j / 17) * h);
+        const r = probe(tracker, solver, x, eta, j === 1 ? a.high : undefined);
+        added.push({ x, inside: r.inside, high: r.high });
+      }
+    }
+    if (added.length === 0) break;
+    probes = probes.concat(added).sort((p, q) => p.x - q.x);
   }
   const support: [number, number][] = [];
   const warmEdges: Float64Array[] = [];
-  const edge = (inner: number, outer: number, u: Float64Array): number => {
+  const edge = (inner: number, outer: number, from: Float64Array): number => {
     let a = inner, b = outer;
     for (let it = 0; it < 60 && Math.abs(b - a) > 1e-13 * width; it++) {
       const mid = 0.5 * (a + b);
-      if (probe(solver, mid, eta, u).inside) a = mid;
+      if (probe(tracker, solver, mid, eta, from).inside) a = mid;
       else b = mid;
     }
     return 0.5 * (a + b);
   };
   let i = 0;
-  while (i < SCAN) {
-    if (!inside[i]) { i++; continue; }
+  const P = probes.length;
+  while (i < P) {
+    if (!probes[i].inside) { i++; continue; }
     let j = i;
-    while (j + 1 < SCAN && inside[j + 1]) j++;
-    const a = i === 0 ? lo : edge(xs[i], xs[i - 1], us[i]);
-    const b = j === SCAN - 1 ? hi : edge(xs[j], xs[j + 1], us[j]);
+    while (j + 1 < P && probes[j + 1].inside) j++;
+    const a = i === 0 ? lo : edge(probes[i].x, probes[i - 1].x, probes[i].high);
+    const b = j === P - 1 ? hi : edge(probes[j].x, probes[j + 1].x, probes[j].high);
     support.push([a, b]);
-    warmEdges.push(us[i]);
+    warmEdges.push(probes[i].high);
     i = j + 1;
   }
-  return { solver, width, eta, support, warm: warmEdges };
+  return { solver, tracker, width, eta, support, warm: warmEdges };
 }
 
 // An atom of mass p at c gives eta Im m(c + i eta) -> p; an inverse-square-root edge at c gives ~sqrt(eta),
@@ -146,18 +200,19 @@ function atomsOf(law: SpectralLaw, scan: Scan): Atom[] {
   return atoms;
 }
 
-/** Builds F from nodes (ascending) and their cumulative masses, plus the atoms. */
+/** Builds F from nodes (ascending, with the support's edges among them) and their cumulative masses, plus the atoms. */
 function cdfFrom(nodes: Float64Array, cumulative: Float64Array, atoms: Atom[]): { cdf: (x: number) => number; before: (x: number) => number } {
+  const last = nodes.length - 1;
   const continuous = (x: number): number => {
-    if (nodes.length === 0 || x <= nodes[0]) return nodes.length === 0 ? 0 : cumulative[0] * (x >= nodes[0] ? 1 : 0);
-    if (x >= nodes[nodes.length - 1]) return cumulative[nodes.length - 1];
-    let a = 0, b = nodes.length - 1;
+    if (last < 0 || x <= nodes[0]) return 0;
+    if (x >= nodes[last]) return cumulative[last];
+    let a = 0, b = last;
     while (b - a > 1) {
       const m = (a + b) >> 1;
       if (nodes[m] <= x) a = m;
       else b = m;
     }
-    const t = nodes[b] === nodes[a] ? 1 : (x - nodes[a]) / (nodes[b] - nodes[a]);
+    const t = (x - nodes[a]) / (nodes[b] - nodes[a]);
     return cumulative[a] + t * (cumulative[b] - cumulative[a]);
   };
   return {
@@ -187,6 +242,7 @@ export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawD
   let x: Float64Array;
   let density: Float64Array;
   let cumulative: Float64Array;
+  let cdfNodes: Float64Array;
   let mass = 0;
   if (user) {
     const g0 = user[0], g1 = user[user.length - 1];
@@ -202,43 +258,54 @@ export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawD
     x = user;
     density = new Float64Array(x.length);
     cumulative = new Float64Array(x.length);
-    let warm: Float64Array | undefined;
     for (let i = 0; i < x.length; i++) {
       const inside = scan.support.some(([a, b]) => x[i] >= a && x[i] <= b);
       if (!inside) continue;
-      const r = densityAt(scan.solver, x[i], scan.eta, warm);
-      density[i] = r.rho;
-      warm = r.u;
+      density[i] = Math.max(0, scan.tracker.at(x[i]).m.im / Math.PI);
     }
     for (let i = 1; i < x.length; i++) {
       mass += 0.5 * (density[i] + density[i - 1]) * (x[i] - x[i - 1]);
       cumulative[i] = mass;
     }
+    cdfNodes = x;
   } else {
     const lengths = scan.support.map(([a, b]) => b - a);
     const total = lengths.reduce((s, l) => s + l, 0);
     const xs: number[] = [];
     const ds: number[] = [];
+    const nodes: number[] = [];
     const cs: number[] = [];
     scan.support.forEach(([a, b], k) => {
+      nodes.push(a);
+      cs.push(mass);
       const n = Math.max(64, Math.round((points * lengths[k]) / total));
       const half = 0.5 * (b - a);
       const mid = 0.5 * (a + b);
-      let warm: Float64Array | undefined = scan.warm[k];
+      // Inside an interval the physical root is the only one off the real axis: a neighbour's solution is a safe
+      // warm start; the first node (and any node whose density collapses, a sign of a wrong root) takes the track.
+      let warm: Float64Array | undefined;
+      let last = 0;
       for (let j = 0; j < n; j++) {
         const theta = (Math.PI * (j + 0.5)) / n;
         const xj = mid - half * Math.cos(theta);
-        const r = densityAt(scan.solver, xj, scan.eta, warm);
+        let r = warm ? scan.solver.solve({ re: xj, im: scan.eta }, warm) : scan.tracker.at(xj, scan.warm[k]);
+        if (warm && r.m.im < 1e-3 * last) r = scan.tracker.at(xj, scan.warm[k]);
         warm = r.u;
+        last = r.m.im;
+        const rho = Math.max(0, r.m.im / Math.PI);
         const w = (Math.PI / n) * half * Math.sin(theta);
         xs.push(xj);
-        ds.push(r.rho);
-        cs.push(mass + 0.5 * w * r.rho);
-        mass += w * r.rho;
+        ds.push(rho);
+        nodes.push(xj);
+        cs.push(mass + 0.5 * w * rho);
+        mass += w * rho;
       }
+      nodes.push(b);
+      cs.push(mass);
     });
     x = Float64Array.from(xs);
     density = Float64Array.from(ds);
+    cdfNodes = Float64Array.from(nodes);
     cumulative = Float64Array.from(cs);
   }
   const atomMass = atoms.reduce((s, a) => s + a.mass, 0);
@@ -249,6 +316,6 @@ export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawD
         `a piece of its support was missed (support found: ${scan.support.map(([a, b]) => `[${a.toPrecision(6)}, ${b.toPrecision(6)}]`).join(' ') || 'none'})`,
     );
   }
-  const { cdf, before } = cdfFrom(x, cumulative, atoms);
+  const { cdf, before } = cdfFrom(cdfNodes, cumulative, atoms);
   return { ...base, x, density, mass, total: totalMass, cdf, cdfBefore: before };
 }

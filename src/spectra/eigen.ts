@@ -1,0 +1,73 @@
+/**
+ * Dense symmetric spectra through linalg's LAPACK eigensolvers: all eigenvalues by dsyevd (divide and
+ * conquer, what numpy.linalg.eigvalsh runs), and eigenvectors only where asked: the top k by dsyevr (MRRR on
+ * an index range, O(n^2 k) after the reduction) or all of them by dsyevd. Values are returned in descending
+ * order, as every ntk-lab spectrum.
+ */
+import { InvalidOptionError, ShapeError } from '../errors';
+import { eighAsync, type Matrix } from '../linalg';
+import { checkFinite, checkMatrix, checkSquare } from '../linalg/validate';
+
+/** Options of symmetricEigen(). */
+export interface EigenOptions {
+  /** Eigenvectors to return: 0 (default), the top k, or 'all'. */
+  vectors?: number | 'all';
+  /** Check symmetry first (default true): |a_ij - a_ji| <= tol max|a|, tol = 1e-5 for float32 input, 1e-10 for float64. */
+  checkSymmetric?: boolean;
+  /** Name of the argument in error messages (default 'a'). */
+  name?: string;
+}
+
+/** Eigenvalues in descending order, and eigenvectors n x k (column j pairs with values[j]) when asked. */
+export interface EigenResult {
+  values: Float64Array;
+  vectors?: Matrix<Float64Array>;
+}
+
+/** Throws ShapeError naming the first pair (i, j) with |a_ij - a_ji| above the tolerance. */
+export function checkSymmetric(fn: string, name: string, a: Matrix): void {
+  const n = a.rows;
+  const d = a.data;
+  let maxAbs = 0;
+  for (let i = 0; i < d.length; i++) maxAbs = Math.max(maxAbs, Math.abs(d[i]));
+  const tol = (d instanceof Float32Array ? 1e-5 : 1e-10) * maxAbs;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (Math.abs(d[i * n + j] - d[j * n + i]) > tol) {
+        throw new ShapeError(
+          `${fn}: ${name} (${n} x ${n}) is not symmetric: ${name}[${i}][${j}] = ${d[i * n + j]} but ${name}[${j}][${i}] = ${d[j * n + i]} ` +
+            `(tolerance ${tol.toExponential(2)} = ${d instanceof Float32Array ? '1e-5' : '1e-10'} max|${name}|); a spectrum needs a symmetric kernel (x2 omitted)`,
+        );
+      }
+    }
+  }
+}
+
+/** Eigenvalues (descending) of a symmetric n x n matrix, with the top-k or all eigenvectors; checks shape, finiteness and symmetry first. */
+export async function symmetricEigen(a: Matrix, opts: EigenOptions = {}): Promise<EigenResult> {
+  const name = opts.name ?? 'a';
+  checkMatrix('symmetricEigen', name, a);
+  const n = checkSquare('symmetricEigen', name, a);
+  checkFinite('symmetricEigen', name, a);
+  if (opts.checkSymmetric !== false) checkSymmetric('symmetricEigen', name, a);
+  const want = opts.vectors ?? 0;
+  const k = want === 'all' ? n : want;
+  if (!Number.isInteger(k) || k < 0 || k > n) throw new InvalidOptionError(`symmetricEigen: opts.vectors must be 'all' or an integer in 0..${n}, got ${String(want)}`);
+  if (k === n) {
+    const r = await eighAsync(a, { vectors: true, checkSymmetric: false });
+    return { values: r.values.reverse(), vectors: reverseColumns(r.vectors as Matrix<Float64Array>) };
+  }
+  const all = await eighAsync(a, { checkSymmetric: false });
+  const values = all.values.reverse();
+  if (k === 0) return { values };
+  const top = await eighAsync(a, { vectors: true, range: { lower: n - k, upper: n - 1 }, checkSymmetric: false });
+  return { values, vectors: reverseColumns(top.vectors as Matrix<Float64Array>) };
+}
+
+/** The same matrix with its columns in reverse order (ascending pairs -> descending). */
+function reverseColumns(m: Matrix<Float64Array>): Matrix<Float64Array> {
+  const { rows, cols, data } = m;
+  const out = new Float64Array(data.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = data[i * cols + (cols - 1 - j)];
+  return { rows, cols, data: out };
+}

@@ -3,6 +3,7 @@
  * shapes, at rates measured on a 2-core CPU with OpenBLAS), not from a timing run. neural-tangents' AUTO
  * times candidates and is known to choose badly on CPU; here the choice is cheap and says why.
  */
+import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidOptionError, UnsupportedModelError } from '../errors';
 import { Mlp } from '../models';
 import { ExplicitNetwork, explicitNetwork } from './explicit/network';
@@ -79,6 +80,9 @@ export function chooseNtkMethod(model: AutodiffModel, n1: number, n2: number | u
   if (method === 'jacobian') return { method, reason: 'asked for', costs: {} };
   if (!(model instanceof Mlp) && isPureModel(model)) {
     return { method: 'jacobian', reason: 'a pure function f(params, x): only autodiff applies', costs: {} };
+  }
+  if (!(model instanceof Mlp) && model instanceof tfl.LayersModel && model.layers.some((l) => !l.trainable && l.weights.length > 0)) {
+    return { method: 'jacobian', reason: 'frozen layers (the explicit method takes every weight as a parameter)', costs: {} };
   }
   let net: ExplicitNetwork;
   try {

@@ -29,14 +29,16 @@ test('auto: explicit for an MLP, with both costs from shapes and the reason', ()
 test('auto: jacobian for a CNN and for frozen layers; the kernel says what was picked', async () => {
   const cnn = tfl.sequential({ layers: [tfl.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [4, 1] }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })] });
   const frozen = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2], trainable: false }), tfl.layers.dense({ units: 1 })] });
+  const net = mlp({ inputDim: 2, widths: [3], seed: 1 });
   try {
     assert.match(chooseNtkMethod(cnn, 5, undefined).reason, /not an MLP/);
     assert.equal(chooseNtkMethod(frozen, 5, undefined).method, 'jacobian');
     const K = await ntk(cnn, gaussianRows(5, 4, 1));
     assert.match(K.backend, /\(jacobian, auto: not an MLP/);
-    const E = await ntk(mlp({ inputDim: 2, widths: [3], seed: 1 }), gaussianRows(3, 2, 1));
+    const E = await ntk(net, gaussianRows(3, 2, 1));
     assert.match(E.backend, /\(explicit, auto: MLP/);
   } finally {
+    net.dispose();
     cnn.dispose();
     frozen.dispose();
   }

@@ -60,8 +60,15 @@ export async function symmetricEigen(a: Matrix, opts: EigenOptions = {}): Promis
   const all = await eighAsync(a, { checkSymmetric: false });
   const values = all.values.reverse();
   if (k === 0) return { values };
+  return { values, vectors: await topEigenvectors(a, k) };
+}
+
+/** The eigenvectors of the k largest eigenvalues (n x k, column j for the j-th largest) of a checked symmetric matrix, by dsyevr. */
+export async function topEigenvectors(a: Matrix, k: number): Promise<Matrix<Float64Array>> {
+  const n = a.rows;
+  if (!Number.isInteger(k) || k < 1 || k > n) throw new InvalidOptionError(`topEigenvectors: k must be an integer in 1..${n}, got ${k}`);
   const top = await eighAsync(a, { vectors: true, range: { lower: n - k, upper: n - 1 }, checkSymmetric: false });
-  return { values, vectors: reverseColumns(top.vectors as Matrix<Float64Array>) };
+  return reverseColumns(top.vectors as Matrix<Float64Array>);
 }
 
 /** The same matrix with its columns in reverse order (ascending pairs -> descending). */

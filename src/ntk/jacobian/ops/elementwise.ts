@@ -21,7 +21,8 @@ function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: nu
     const s0 = i * size;
     for (let a = 0; a < stack; a++) {
       const o = (i * stack + a) * size;
-      if (relu) for (let j = 0; j < size; j++) d[o + j] = slope[s0 + j] > 0 ? d[o + j] : 0;
+      // Branch-free masks: the signs are random, a branch on them mispredicts half the time.
+      if (relu) for (let j = 0; j < size; j++) d[o + j] *= +(slope[s0 + j] > 0);
       else for (let j = 0; j < size; j++) d[o + j] *= slope[s0 + j];
     }
   }
@@ -55,7 +56,7 @@ export class ElementwiseOp implements Op {
     const z = inputs[0];
     if (this.name === 'relu') {
       const y = this.fused ? z : this.scratch.f32('y', z.length);
-      for (let q = 0; q < z.length; q++) y[q] = z[q] > 0 ? z[q] : 0;
+      for (let q = 0; q < z.length; q++) y[q] = (z[q] + Math.abs(z[q])) * 0.5;
       this.slope = y;
       return y;
     }

@@ -101,10 +101,11 @@ export class LinearOp implements Op {
       return null;
     }
     if (name === 'relu') {
+      // Branch-free (v + |v|) / 2: pre-activations have random signs, and a branch on them mispredicts half the time.
       for (let r = 0; r < rows; r++) {
         for (let o = 0, q = r * cout; o < cout; o++, q++) {
           const v = z[q] + bias[o];
-          z[q] = v > 0 ? v : 0;
+          z[q] = (v + Math.abs(v)) * 0.5;
         }
       }
       return z;
@@ -139,7 +140,7 @@ export class LinearOp implements Op {
           const q0 = (r * P + p) * cout;
           const s0 = (i * P + p) * cout;
           if (slope) {
-            if (relu) for (let o = 0; o < cout; o++) dOut[q0 + o] = slope[s0 + o] > 0 ? dOut[q0 + o] : 0;
+            if (relu) for (let o = 0; o < cout; o++) dOut[q0 + o] *= +(slope[s0 + o] > 0);
             else for (let o = 0; o < cout; o++) dOut[q0 + o] *= slope[s0 + o];
           }
           if (g) for (let o = 0; o < cout; o++) g[o] += dOut[q0 + o];
@@ -278,7 +279,7 @@ export class LinearOp implements Op {
   private slopeTimes(t: Float32Array): Float32Array {
     const slope = this.slope;
     if (!slope) return t;
-    if ((this.s.activation ?? 'linear') === 'relu') for (let q = 0; q < t.length; q++) t[q] = slope[q] > 0 ? t[q] : 0;
+    if ((this.s.activation ?? 'linear') === 'relu') for (let q = 0; q < t.length; q++) t[q] *= +(slope[q] > 0);
     else for (let q = 0; q < t.length; q++) t[q] *= slope[q];
     return t;
   }

@@ -54,7 +54,7 @@ export interface LawDensity {
 }
 
 const ETA = 1e-11;
-const ETA_ATOM = 1e-8;
+const ETA_ATOM = 1e-6;
 const ETA_HIGH = 2e-3;
 const SCAN = 400;
 
@@ -184,8 +184,8 @@ function scanSupport(law: SpectralLaw): Scan {
 }
 
 // An atom of mass p at c gives eta Im m(c + i eta) -> p; an inverse-square-root edge at c gives ~sqrt(eta),
-// which shrinks 10-fold from eta1 to eta2 = eta1 / 100. eta stays >= 1e-10 of the width: the pole's position
-// is only as exact as the fixed point (1e-12 relative), and a smaller eta would see the pole move.
+// which shrinks 10-fold from eta1 = 1e-6 of the width to eta2 = eta1 / 100. The pole's position
+// is only as exact as the fixed point (1e-12 relative): eta2 = 1e-8 of the width keeps that shift negligible.
 function atomsOf(law: SpectralLaw, scan: Scan): Atom[] {
   const atoms: Atom[] = [];
   for (const c of law.atomCandidates) {

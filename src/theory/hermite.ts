@@ -15,7 +15,7 @@
 import { InvalidOptionError } from '../errors';
 import type { ActivationName } from '../models/activations';
 import { ActivationSpec, activationSpec } from './activation';
-import { gaussianRule, type QuadratureRule } from './quadrature';
+import { gaussianRule, HERMITE_NODES, type QuadratureRule } from './quadrature';
 
 /** Options of hermite(). */
 export interface HermiteOptions {
@@ -45,7 +45,7 @@ export interface HermiteExpansion {
   derivativeMean: number;
   /** E phi'(s xi)^2. */
   derivativeSecondMoment: number;
-  /** Which quadrature: 'gauss-hermite' (smooth phi) or 'split' (composite Gauss-Legendre split at the kinks). */
+  /** Which quadrature: 'gauss-hermite' (smooth phi, scale <= 2.5) or 'split' (composite Gauss-Legendre, split at the kinks). */
   rule: 'gauss-hermite' | 'split';
 }
 
@@ -57,9 +57,9 @@ export function hermitePolynomials(x: number, order: number, out: Float64Array):
   return out;
 }
 
-/** The quadrature rule for t -> g(s t): kinks of g at c move to c / s. */
+/** The quadrature rule for t -> g(s t): kinks of g at c move to c / s, and g(s t) varies on a scale 1 / s. */
 export function ruleFor(spec: ActivationSpec, scale: number): QuadratureRule {
-  return gaussianRule((spec.kinks ?? []).map((k) => k / scale));
+  return gaussianRule((spec.kinks ?? []).map((k) => k / scale), scale);
 }
 
 /** zeta_0..zeta_K of t -> g(s t) on a rule (g = phi or phi'). */
@@ -111,6 +111,6 @@ export function hermite(act: ActivationName | ActivationSpec, opts: HermiteOptio
     secondMoment: m2,
     derivativeMean: d1,
     derivativeSecondMoment: d2,
-    rule: (spec.kinks ?? []).length > 0 ? 'split' : 'gauss-hermite',
+    rule: rule.nodes.length === HERMITE_NODES ? 'gauss-hermite' : 'split',
   };
 }

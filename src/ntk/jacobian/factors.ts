@@ -115,21 +115,34 @@ async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: nu
   return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false })).data;
 }
 
+/**
+ * Loops over example pairs (i, j) of a block: every pair, or for a diagonal block of a symmetric kernel (`lower`)
+ * only j <= i: the caller mirrors the rest (mirrorLower), halving the elementwise passes.
+ */
+function cols(i: number, n2: number, lower: boolean): number {
+  return lower ? i + 1 : n2;
+}
+
 /** Contracts per-example gradient rows G1 [(n1 k), c], G2 [(n2 k), c] into the block by layout, added into `out`. */
-async function addRows(out: Float32Array, g1: Float32Array, g2: Float32Array, n1: number, n2: number, k: number, cols: number, layout: OutputLayout, alpha: number): Promise<void> {
+async function addRows(out: Float32Array, g1: Float32Array, g2: Float32Array, n1: number, n2: number, k: number, c: number, layout: OutputLayout, alpha: number): Promise<void> {
+  const lower = g1 === g2;
   if (layout === 'full') {
-    const p = await gramOf(g1, g2, n1 * k, n2 * k, cols, alpha);
-    for (let i = 0; i < p.length; i++) out[i] += p[i];
+    const p = await gramOf(g1, g2, n1 * k, n2 * k, c, alpha);
+    const W = n2 * k;
+    for (let r = 0; r < n1 * k; r++) {
+      const end = cols(Math.floor(r / k), n2, lower) * k;
+      for (let q = r * W; q < r * W + end; q++) out[q] += p[q];
+    }
   } else if (layout === 'trace') {
-    // Viewed as n x (k cols), a row concatenates the k outputs' gradients: the Gram sums over a.
-    const p = await gramOf(g1, g2, n1, n2, k * cols, alpha);
-    for (let i = 0; i < p.length; i++) out[i] += p[i];
+    // Viewed as n x (k c), a row concatenates the k outputs' gradients: the Gram sums over a.
+    const p = await gramOf(g1, g2, n1, n2, k * c, alpha);
+    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += p[q];
   } else {
     for (let a = 0; a < k; a++) {
-      const r1 = outputRows(g1, n1, k, cols, a);
-      const r2 = g2 === g1 ? r1 : outputRows(g2, n2, k, cols, a);
-      const p = await gramOf(r1, r2, n1, n2, cols, alpha);
-      for (let q = 0; q < n1 * n2; q++) out[q * k + a] += p[q];
+      const r1 = outputRows(g1, n1, k, c, a);
+      const r2 = g2 === g1 ? r1 : outputRows(g2, n2, k, c, a);
+      const p = await gramOf(r1, r2, n1, n2, c, alpha);
+      for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += p[q];
     }
   }
 }
@@ -139,16 +152,17 @@ async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, lay
   const { k } = f1;
   const n1 = f1.n;
   const n2 = f2.n;
+  const lower = f1 === f2;
   const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
   if (layout === 'trace') {
     const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols);
-    for (let q = 0; q < n1 * n2; q++) out[q] += hg[q] * dg[q];
+    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += hg[q] * dg[q];
   } else if (layout === 'full') {
     const dg = await gramOf(f1.d, f2.d, n1 * k, n2 * k, f1.dCols);
     const width = n2 * k;
     for (let i = 0; i < n1; i++)
       for (let a = 0; a < k; a++)
-        for (let j = 0; j < n2; j++) {
+        for (let j = 0; j < cols(i, n2, lower); j++) {
           const h = hg[i * n2 + j];
           const o = (i * k + a) * width + j * k;
           for (let b = 0; b < k; b++) out[o + b] += h * dg[o + b];
@@ -158,8 +172,21 @@ async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, lay
       const r1 = outputRows(f1.d, n1, k, f1.dCols, a);
       const r2 = f2.d === f1.d ? r1 : outputRows(f2.d, n2, k, f2.dCols, a);
       const dg = await gramOf(r1, r2, n1, n2, f1.dCols);
-      for (let q = 0; q < n1 * n2; q++) out[q * k + a] += hg[q] * dg[q];
+      for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += hg[q] * dg[q];
     }
+  }
+}
+
+/** Fills the pairs j > i of a symmetric block of n examples from the pairs (j, i) (after a `lower` contraction). */
+export function mirrorLower(out: Float32Array, n: number, k: number, layout: OutputLayout): void {
+  if (layout === 'full') {
+    const W = n * k;
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++)
+        for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[(i * k + a) * W + j * k + b] = out[(j * k + b) * W + i * k + a];
+  } else {
+    const v = layout === 'diagonal' ? k : 1;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) for (let a = 0; a < v; a++) out[(i * n + j) * v + a] = out[(j * n + i) * v + a];
   }
 }
 
@@ -189,17 +216,19 @@ export function patchGradients(f: PatchFactor, o0: number, o1: number): Float32A
 
 /**
  * The block J_1 J_2^T of one parameter tensor for the two factors' examples, by layout: [n1, n2] ('trace'),
- * [(n1 k), (n2 k)] ('full'), [n1, n2, k] ('diagonal'). `f1 === f2` for a diagonal block of a symmetric kernel.
+ * [(n1 k), (n2 k)] ('full'), [n1, n2, k] ('diagonal'), added into `out` (default: a fresh array). When `f1 === f2`
+ * (a diagonal block of a symmetric kernel) only the pairs j <= i are written: call mirrorLower afterwards.
  * `workValues` bounds the float32 values of per-example gradients formed at once (patch factors).
  */
-export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayout, workValues: number): Promise<Float32Array> {
+export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayout, workValues: number, out?: Float32Array): Promise<Float32Array> {
   const k = f1.k;
   const size = f1.n * f2.n * (layout === 'full' ? k * k : layout === 'diagonal' ? k : 1);
-  const out = new Float32Array(size);
+  const acc = out ?? new Float32Array(size);
+  if (acc.length !== size) throw new Error(`contractFactors: out has ${acc.length} values, the block needs ${size}`);
   if (f1.kind === 'outer' && f2.kind === 'outer') {
-    await addOuter(out, f1, f2, layout);
+    await addOuter(acc, f1, f2, layout);
   } else if (f1.kind === 'rows' && f2.kind === 'rows') {
-    await addRows(out, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
+    await addRows(acc, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
   } else if (f1.kind === 'patch' && f2.kind === 'patch') {
     const same = f1 === f2;
     const perChannel = (f1.n + (same ? 0 : f2.n)) * k * f1.C;
@@ -208,10 +237,10 @@ export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayo
       const o1 = Math.min(f1.cout, o0 + ob);
       const g1 = patchGradients(f1, o0, o1);
       const g2 = same ? g1 : patchGradients(f2, o0, o1);
-      await addRows(out, g1, g2, f1.n, f2.n, k, f1.C * (o1 - o0), layout, f1.scale);
+      await addRows(acc, g1, g2, f1.n, f2.n, k, f1.C * (o1 - o0), layout, f1.scale);
     }
   } else {
     throw new Error(`contractFactors: factor kinds differ (${f1.kind} vs ${f2.kind})`);
   }
-  return out;
+  return acc;
 }

@@ -12,7 +12,7 @@ import { OutputLayout } from '../kernel';
 import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
-import { Factor, allocateFactor, contractFactors, copyFactor } from './factors';
+import { Factor, allocateFactor, contractFactors, copyFactor, mirrorLower } from './factors';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */
@@ -106,16 +106,23 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
         if (opts.signal?.aborted) throw new CancelledError(`NTK cancelled at block (${I}, ${J})`);
         const fJ = !m2 && J === I ? fI : await features(m2 ?? x1m, colRanges[J], opts);
         step(total);
+        const same = !m2 && J === I;
+        const nb1 = rowRanges[I].end - rowRanges[I].start;
+        const sum = new Float32Array(nb1 * (colRanges[J].end - colRanges[J].start) * vpp);
         const comps: Float32Array[] = [];
-        let sum: Float32Array | null = null;
         for (let t = 0; t < fI.length; t++) {
-          const c = await contractFactors(fI[t], fJ[t], layout, workValues);
-          if (sum === null) sum = withComponents ? Float32Array.from(c) : c;
-          else for (let q = 0; q < c.length; q++) sum[q] += c[q];
-          if (withComponents) comps.push(c);
+          if (withComponents) {
+            const c = await contractFactors(fI[t], fJ[t], layout, workValues);
+            for (let q = 0; q < c.length; q++) sum[q] += c[q];
+            if (same) mirrorLower(c, nb1, k, layout);
+            comps.push(c);
+          } else {
+            await contractFactors(fI[t], fJ[t], layout, workValues, sum);
+          }
           step(total);
         }
-        yield { rows: rowRanges[I], cols: colRanges[J], total: sum!, components: withComponents ? comps : null };
+        if (same) mirrorLower(sum, nb1, k, layout);
+        yield { rows: rowRanges[I], cols: colRanges[J], total: sum, components: withComponents ? comps : null };
       }
     }
   }

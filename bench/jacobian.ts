@@ -18,7 +18,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../src/backend';
 import { linalgInfo } from '../src/linalg';
 import { mlp } from '../src/models';
-import { Kernel, ntk } from '../src/ntk';
+import { Kernel, ntk, ntkVp } from '../src/ntk';
 import { Rng } from '../src/random';
 
 const root = path.resolve(__dirname, '../..');
@@ -114,6 +114,13 @@ async function benchCnn(n: number): Promise<void> {
     if (!fs.existsSync(python)) throw new Error(`${python} missing: run 'bash scripts/python-venv.sh --bench' first`);
     const out = execFileSync(python, [path.join(root, 'bench/peers/jacobian_peers.py'), '--dir', dir, '--impl', args.peers, '--threads', args.threads, '--repeat', String(repeat)], { encoding: 'utf8' });
     const again = await timed(() => ntk(model, x, undefined, { method: 'jacobian' }));
+    // NTK-vector product Theta v without the kernel, against the kernel times v.
+    const v = new Rng(n + 17).normals32(n);
+    const t0 = performance.now();
+    const tv = await ntkVp(model, x, v);
+    const vpSeconds = (performance.now() - t0) / 1000;
+    const kv = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) kv[i] += ours.K.values[i * n + j] * v[j];
     x.dispose();
     ours.seconds = Math.min(ours.seconds, again.seconds);
     const rows = [['impl', 'seconds', 'vs ntk-lab', 'max rel diff']];
@@ -128,6 +135,7 @@ async function benchCnn(n: number): Promise<void> {
     console.log(`\n2. CNN conv3x3(32)-relu-conv3x3(32)-relu-dense(1), 28x28x1, n = ${n}`);
     table(rows);
     console.log(`ntk-lab is ${(fastest / ours.seconds).toFixed(2)}x the fastest peer ('vs ntk-lab' = peer seconds / ntk-lab seconds; > 1: ntk-lab faster)`);
+    console.log(`ntkVp (Theta v, no kernel formed): ${vpSeconds.toFixed(3)} s, max rel diff to K v ${maxRel(tv, kv).toExponential(1)}`);
   } finally {
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -260,18 +260,25 @@ export class LinearOp implements Op {
 
   jvp(tangents: (Float32Array | null)[], paramTangents: Float32Array[], n: number): Float32Array {
     const { C, cout, wm, bm, W } = this.s;
-    const z = new Float32Array(n * this.P * cout);
+    const rows = n * this.P;
+    // Scratch output: the engine's consumers read it within this chunk, and ntkVp copies the model's output.
+    const z = this.scratch.f32('jvp', rows * cout);
+    let empty = true;
     const add = (p: Float32Array, M: Float32Array): void => {
-      const r = matmul(mat(n * this.P, C, p), mat(C, cout, M), { alpha: wm, checkFinite: false }).data;
-      for (let q = 0; q < r.length; q++) z[q] += r[q];
+      const target = empty ? z : this.scratch.f32('jvpTerm', rows * cout);
+      matmul(mat(rows, C, p), mat(C, cout, M), { alpha: wm, checkFinite: false, out: mat(rows, cout, target) });
+      if (!empty) for (let q = 0; q < z.length; q++) z[q] += target[q];
+      empty = false;
     };
     if (tangents[0]) add(this.patchesOf(tangents[0], n, 'tangentCols'), W);
-    if (!this.params.length) return this.slopeTimes(z);
-    add(this.cols!, paramTangents[0]);
-    if (paramTangents.length > 1) {
-      const ub = paramTangents[1];
-      for (let r = 0; r < n * this.P; r++) for (let o = 0; o < cout; o++) z[r * cout + o] += bm * ub[o];
+    if (this.params.length) {
+      add(this.cols!, paramTangents[0]);
+      if (paramTangents.length > 1) {
+        const ub = paramTangents[1];
+        for (let r = 0; r < rows; r++) for (let o = 0; o < cout; o++) z[r * cout + o] += bm * ub[o];
+      }
     }
+    if (empty) z.fill(0);
     return this.slopeTimes(z);
   }
 

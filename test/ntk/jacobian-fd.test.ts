@@ -56,7 +56,7 @@ test('a tf.Sequential of Dense layers: jacobian == explicit, labels <layer>/<wei
 type Layer64 =
   | { kind: 'conv'; rank: 1 | 2; filters: number; kernel: number[]; strides: number[]; dilation: number[]; padding: 'same' | 'valid' | 'causal'; act: string }
   | { kind: 'pool'; rank: 1 | 2; mode: 'max' | 'avg'; size: number[]; strides: number[]; padding: 'same' | 'valid' }
-  | { kind: 'global'; mode: 'max' | 'avg' }
+  | { kind: 'global'; rank: 1 | 2; mode: 'max' | 'avg' }
   | { kind: 'flatten' }
   | { kind: 'dense'; units: number; act: string };
 
@@ -158,6 +158,7 @@ function tfLayer(L: Layer64, inputShape?: number[]): tfl.layers.Layer {
     const a1 = { poolSize: L.size[0], strides: L.strides[0], padding: L.padding, ...first };
     return L.mode === 'max' ? tfl.layers.maxPooling1d(a1) : tfl.layers.averagePooling1d(a1);
   }
+  if (L.kind === 'global' && L.rank === 2) return L.mode === 'max' ? tfl.layers.globalMaxPooling2d(first as never) : tfl.layers.globalAveragePooling2d(first as never);
   if (L.kind === 'global') return L.mode === 'max' ? tfl.layers.globalMaxPooling1d(first) : tfl.layers.globalAveragePooling1d(first);
   if (L.kind === 'flatten') return tfl.layers.flatten(first);
   return tfl.layers.dense({ units: L.units, activation: L.act as 'tanh', ...first });
@@ -246,7 +247,17 @@ test('tiny 1-D CNN (causal dilated conv1d + global pooling + dense) == finite di
   await checkCnn('conv1d', [9, 2], [
     { kind: 'conv', rank: 1, filters: 3, kernel: [3], strides: [1], dilation: [2], padding: 'causal', act: 'tanh' },
     { kind: 'pool', rank: 1, mode: 'max', size: [2], strides: [2], padding: 'same' },
-    { kind: 'global', mode: 'avg' },
+    { kind: 'global', rank: 1, mode: 'avg' },
     { kind: 'dense', units: 2, act: 'linear' },
   ], 2);
+});
+
+test('tiny CNN (conv2d + global max pooling, and + global average pooling) == finite differences', async () => {
+  for (const mode of ['max', 'avg'] as const) {
+    await checkCnn(`global ${mode}`, [5, 5, 2], [
+      { kind: 'conv', rank: 2, filters: 3, kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padding: 'valid', act: 'tanh' },
+      { kind: 'global', rank: 2, mode },
+      { kind: 'dense', units: 2, act: 'linear' },
+    ], 2);
+  }
 });

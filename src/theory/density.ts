@@ -9,6 +9,7 @@
  * grid: nodes crowd at the edges, where square-root (and inverse square-root) edges live, and the mass
  * integral (midpoint rule in theta) converges fast there. The total mass (density integral plus atoms) is
  * checked against 1 to 1e-3; a law that loses more has a support piece the scan missed (ConvergenceError).
+ * Each interval's nodes triple until its mass is stable to 1e-6 (integrateInterval).
  */
 import { InvalidOptionError, NonFiniteError } from '../errors';
 import type { JsonValue } from '../arrow/metadata';
@@ -27,7 +28,7 @@ export interface Atom {
 export interface LawDensityOptions {
   /** Evaluate on these points (ascending, finite); the support must lie inside [grid[0], grid[last]]. */
   grid?: ArrayLike<number>;
-  /** Points of the automatic grid (default 1000), shared among the support's intervals by length. */
+  /** Points of the automatic grid to start from (default 1000; each interval's count then triples until its mass is stable). */
   points?: number;
 }
 
@@ -231,6 +232,66 @@ function checkGrid(grid: ArrayLike<number>): Float64Array {
   return g;
 }
 
+/**
+ * The density on one support interval [a, b] at x = (a + b)/2 - (b - a)/2 cos(theta), theta at the midpoints of
+ * N cells of [0, pi], and its mass by the midpoint rule in theta. N starts at n0 and triples (the old nodes are
+ * midpoints of the new cells, so they are reused) until the mass is stable to ~1e-6, at most 3^6 n0: a
+ * piece made of many narrow bumps (a small ratio on a discrete input spectrum) needs more nodes than one bump.
+ */
+function integrateInterval(scan: Scan, a: number, b: number, n0: number, start: Float64Array): { x: Float64Array; rho: Float64Array; cumulative: Float64Array; mass: number } {
+  const half = 0.5 * (b - a);
+  const mid = 0.5 * (a + b);
+  let n = n0;
+  let rho = new Float64Array(0);
+  let sols: Float64Array[] = [];
+  let previous = NaN;
+  let change = NaN;
+  for (let level = 0; level <= 6; level++) {
+    const nextRho = new Float64Array(n);
+    const nextSols: Float64Array[] = new Array(n);
+    // Inside an interval the physical root is the only one off the real axis: a neighbour's solution is a safe
+    // warm start; the first node (and any node whose density collapses, a sign of a wrong root) takes the track.
+    let warm: Float64Array | undefined;
+    let last = 0;
+    for (let j = 0; j < n; j++) {
+      if (level > 0 && j % 3 === 1) {
+        nextRho[j] = rho[(j - 1) / 3];
+        nextSols[j] = sols[(j - 1) / 3];
+      } else {
+        const xj = mid - half * Math.cos((Math.PI * (j + 0.5)) / n);
+        let r = warm ? scan.solver.solve({ re: xj, im: scan.eta }, warm) : scan.tracker.at(xj, start);
+        if (warm && r.m.im < 1e-3 * last) r = scan.tracker.at(xj, start);
+        nextRho[j] = Math.max(0, r.m.im / Math.PI);
+        nextSols[j] = r.u;
+      }
+      warm = nextSols[j];
+      last = nextRho[j] * Math.PI;
+    }
+    rho = nextRho;
+    sols = nextSols;
+    let m = 0;
+    for (let j = 0; j < n; j++) m += (Math.PI / n) * half * Math.sin((Math.PI * (j + 0.5)) / n) * rho[j];
+    // Stop when two levels agree, or when the changes shrink fast enough that the next one would be below 1e-6
+    // (resolved features converge geometrically: a narrow peak costs one level, not three).
+    const d = Math.abs(m - previous);
+    if (d <= 1e-6 || (d <= 1e-4 && (d * d) / change <= 1e-6)) break;
+    change = d;
+    previous = m;
+    if (level < 6) n *= 3;
+  }
+  const x = new Float64Array(n);
+  const cumulative = new Float64Array(n);
+  let mass = 0;
+  for (let j = 0; j < n; j++) {
+    const theta = (Math.PI * (j + 0.5)) / n;
+    x[j] = mid - half * Math.cos(theta);
+    const w = (Math.PI / n) * half * Math.sin(theta) * rho[j];
+    cumulative[j] = mass + 0.5 * w;
+    mass += w;
+  }
+  return { x, rho, cumulative, mass };
+}
+
 /** The law's density on a grid (automatic, or `opts.grid`), its atoms, support and CDF (see the file comment). */
 export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawDensity {
   const user = opts.grid === undefined ? undefined : checkGrid(opts.grid);
@@ -276,30 +337,16 @@ export function lawDensity(law: SpectralLaw, opts: LawDensityOptions = {}): LawD
     const nodes: number[] = [];
     const cs: number[] = [];
     scan.support.forEach(([a, b], k) => {
+      const piece = integrateInterval(scan, a, b, Math.max(32, Math.round((points * lengths[k]) / (3 * total))), scan.warm[k]);
       nodes.push(a);
       cs.push(mass);
-      const n = Math.max(64, Math.round((points * lengths[k]) / total));
-      const half = 0.5 * (b - a);
-      const mid = 0.5 * (a + b);
-      // Inside an interval the physical root is the only one off the real axis: a neighbour's solution is a safe
-      // warm start; the first node (and any node whose density collapses, a sign of a wrong root) takes the track.
-      let warm: Float64Array | undefined;
-      let last = 0;
-      for (let j = 0; j < n; j++) {
-        const theta = (Math.PI * (j + 0.5)) / n;
-        const xj = mid - half * Math.cos(theta);
-        let r = warm ? scan.solver.solve({ re: xj, im: scan.eta }, warm) : scan.tracker.at(xj, scan.warm[k]);
-        if (warm && r.m.im < 1e-3 * last) r = scan.tracker.at(xj, scan.warm[k]);
-        warm = r.u;
-        last = r.m.im;
-        const rho = Math.max(0, r.m.im / Math.PI);
-        const w = (Math.PI / n) * half * Math.sin(theta);
-        xs.push(xj);
-        ds.push(rho);
-        nodes.push(xj);
-        cs.push(mass + 0.5 * w * rho);
-        mass += w * rho;
+      for (let j = 0; j < piece.x.length; j++) {
+        xs.push(piece.x[j]);
+        ds.push(piece.rho[j]);
+        nodes.push(piece.x[j]);
+        cs.push(mass + piece.cumulative[j]);
       }
+      mass += piece.mass;
       nodes.push(b);
       cs.push(mass);
     });

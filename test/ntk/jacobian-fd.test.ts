@@ -3,7 +3,7 @@
  * finite differences on tiny CNNs (<= 1e-3). The CNN reference is a float64 forward pass written here with
  * plain loops (sharing no code with src/ntk/jacobian), differentiated numerically over every weight.
  */
-import { before, test } from 'node:test';
+import { TestContext, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -15,7 +15,7 @@ import { gaussianRows, setupBackend } from '../helpers/setup';
 
 before(setupBackend);
 
-test('MLP: jacobian == explicit (<= 1e-4), every layout, symmetric and cross, per component', async () => {
+test('MLP: jacobian == explicit (<= 1e-4), every layout, symmetric and cross, per component', async (t) => {
   const net = mlp({ inputDim: 5, widths: [16, 12], outputDim: 3, activation: 'gelu', parameterization: 'standard', seed: 3 });
   try {
     const x1 = gaussianRows(9, 5, 1);
@@ -25,7 +25,9 @@ test('MLP: jacobian == explicit (<= 1e-4), every layout, symmetric and cross, pe
         const e = await ntkLayerwise(net, x1, other, { method: 'explicit', outputs: layout });
         const j = await ntkLayerwise(net, x1, other, { method: 'jacobian', outputs: layout });
         assert.deepEqual(j.ntk.shape, e.ntk.shape);
-        assert.ok(relFrobenius(j.ntk.values, e.ntk.values) <= 1e-4, `${layout}: ${relFrobenius(j.ntk.values, e.ntk.values)}`);
+        const err = relFrobenius(j.ntk.values, e.ntk.values);
+        t.diagnostic(`${layout}${other ? ' cross' : ''}: relative error vs explicit ${err.toExponential(2)}`);
+        assert.ok(err <= 1e-4, `${layout}: ${err}`);
         assert.deepEqual(j.components.map((c) => c.label), e.components.map((c) => c.label));
         j.components.forEach((c, i) => assert.ok(relFrobenius(c.values, e.components[i].values) <= 1e-4, c.label));
         assert.match(j.ntk.backend, /jacobian/);
@@ -190,7 +192,7 @@ function fdNtk(layers: Layer64[], params: Float64Array[], xs: T64[], k: number, 
   return out;
 }
 
-async function checkCnn(name: string, inShape: number[], layers: Layer64[], k: number): Promise<void> {
+async function checkCnn(t: TestContext, name: string, inShape: number[], layers: Layer64[], k: number): Promise<void> {
   const model = tfl.sequential({ layers: layers.map((L, i) => tfLayer(L, i === 0 ? inShape : undefined)) });
   try {
     // Weights of a moderate scale so that tanh is neither linear nor saturated.
@@ -215,6 +217,7 @@ async function checkCnn(name: string, inShape: number[], layers: Layer64[], k: n
       const K = await ntk(model, x, undefined, { method: 'jacobian', outputs: 'full' });
       assert.deepEqual(K.shape, [n * k, n * k]);
       const err = relFrobenius(K.values, ref);
+      t.diagnostic(`${name}: relative Frobenius error vs finite differences ${err.toExponential(2)}`);
       assert.ok(err <= 1e-3, `${name}: ${err}`);
     } finally {
       x.dispose();
@@ -224,8 +227,8 @@ async function checkCnn(name: string, inShape: number[], layers: Layer64[], k: n
   }
 }
 
-test('tiny CNN (conv2d same + max pool + dense) == central finite differences (<= 1e-3)', async () => {
-  await checkCnn('conv2d', [6, 6, 2], [
+test('tiny CNN (conv2d same + max pool + dense) == central finite differences (<= 1e-3)', async (t) => {
+  await checkCnn(t, 'conv2d', [6, 6, 2], [
     { kind: 'conv', rank: 2, filters: 3, kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padding: 'same', act: 'tanh' },
     { kind: 'pool', rank: 2, mode: 'max', size: [2, 2], strides: [2, 2], padding: 'valid' },
     { kind: 'conv', rank: 2, filters: 2, kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padding: 'valid', act: 'softplus' },
@@ -234,8 +237,8 @@ test('tiny CNN (conv2d same + max pool + dense) == central finite differences (<
   ], 2);
 });
 
-test('tiny CNN (strided conv2d valid + avg pool same + softmax dense) == finite differences', async () => {
-  await checkCnn('strided', [7, 7, 1], [
+test('tiny CNN (strided conv2d valid + avg pool same + softmax dense) == finite differences', async (t) => {
+  await checkCnn(t, 'strided', [7, 7, 1], [
     { kind: 'conv', rank: 2, filters: 3, kernel: [3, 3], strides: [2, 2], dilation: [1, 1], padding: 'valid', act: 'sigmoid' },
     { kind: 'pool', rank: 2, mode: 'avg', size: [2, 2], strides: [2, 2], padding: 'same' },
     { kind: 'flatten' },
@@ -243,8 +246,8 @@ test('tiny CNN (strided conv2d valid + avg pool same + softmax dense) == finite 
   ], 3);
 });
 
-test('tiny 1-D CNN (causal dilated conv1d + global pooling + dense) == finite differences', async () => {
-  await checkCnn('conv1d', [9, 2], [
+test('tiny 1-D CNN (causal dilated conv1d + global pooling + dense) == finite differences', async (t) => {
+  await checkCnn(t, 'conv1d', [9, 2], [
     { kind: 'conv', rank: 1, filters: 3, kernel: [3], strides: [1], dilation: [2], padding: 'causal', act: 'tanh' },
     { kind: 'pool', rank: 1, mode: 'max', size: [2], strides: [2], padding: 'same' },
     { kind: 'global', rank: 1, mode: 'avg' },
@@ -252,9 +255,9 @@ test('tiny 1-D CNN (causal dilated conv1d + global pooling + dense) == finite di
   ], 2);
 });
 
-test('tiny CNN (conv2d + global max pooling, and + global average pooling) == finite differences', async () => {
+test('tiny CNN (conv2d + global max pooling, and + global average pooling) == finite differences', async (t) => {
   for (const mode of ['max', 'avg'] as const) {
-    await checkCnn(`global ${mode}`, [5, 5, 2], [
+    await checkCnn(t, `global ${mode}`, [5, 5, 2], [
       { kind: 'conv', rank: 2, filters: 3, kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padding: 'valid', act: 'tanh' },
       { kind: 'global', rank: 2, mode },
       { kind: 'dense', units: 2, act: 'linear' },

@@ -12,7 +12,8 @@ import { OutputLayout } from '../kernel';
 import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
-import { Factor, allocateFactor, contractFactors, copyFactor, mirrorLower } from './factors';
+import { contractFactors, mirrorLower } from './contract';
+import { Factor, allocateFactor, copyFactor } from './factors';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */

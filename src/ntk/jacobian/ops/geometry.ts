@@ -143,3 +143,21 @@ export function col2im(w: Window, cols: Float32Array, colsOffset: number, dx: Fl
     }
   }
 }
+
+/** The transposed convolution of a stride-1 window (null for strided ones, which use col2im). */
+export function transposedWindow(w: Window, W: Float32Array, cout: number): { window: Window; Wflip: Float32Array } | null {
+  if (w.sh !== 1 || w.sw !== 1) return null;
+  const padTop = (w.kh - 1) * w.dh - w.padTop;
+  const padLeft = (w.kw - 1) * w.dw - w.padLeft;
+  if (padTop < 0 || padLeft < 0) return null;
+  const window: Window = { ...w, inH: w.outH, inW: w.outW, channels: cout, padTop, padLeft, outH: w.inH, outW: w.inW };
+  const cin = w.channels;
+  const Wflip = new Float32Array(W.length);
+  for (let ky = 0; ky < w.kh; ky++)
+    for (let kx = 0; kx < w.kw; kx++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let o = 0; o < cout; o++) {
+          Wflip[(((w.kh - 1 - ky) * w.kw + (w.kw - 1 - kx)) * cout + o) * cin + ci] = W[((ky * w.kw + kx) * cin + ci) * cout + o];
+        }
+  return { window, Wflip };
+}

@@ -4,9 +4,10 @@
  * from im2col). Products run on OpenBLAS; per-example weight gradients are the 'outer' or 'patch' factors.
  */
 import { Matrix, matmul } from '../../../linalg';
-import { ActivationName, activation } from '../../../models';
+import { ActivationName } from '../../../models';
+import { biasActivate, deactivate, slopeTimes } from './bias-activation';
 import { Factor } from '../factors';
-import { Window, col2im, im2col } from './geometry';
+import { Window, col2im, im2col, transposedWindow } from './geometry';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
@@ -59,6 +60,7 @@ export class LinearOp implements Op {
   private readonly scratch = new Scratch();
   /** phi'(z) of the forward pass (for relu the output itself: phi'(z) = [y > 0]); null without an activation. */
   private slope: Float32Array | null = null;
+  private readonly relu: boolean;
 
   constructor(spec: LinearSpec) {
     this.s = spec;
@@ -70,6 +72,7 @@ export class LinearOp implements Op {
     this.params = spec.trainable ? [{ label: spec.labels.weight, size: spec.C * spec.cout }] : [];
     if (spec.trainable && spec.b && spec.labels.bias) this.params.push({ label: spec.labels.bias, size: spec.cout });
     if (spec.patches.kind === 'conv') this.transposed = transposedWindow(spec.patches.window, spec.W, spec.cout);
+    this.relu = spec.activation === 'relu';
   }
 
   /** Patches of all n examples of x: [n P, C] (x itself for a Dense), in the scratch buffer `key`. */
@@ -87,67 +90,8 @@ export class LinearOp implements Op {
     this.cols = this.patchesOf(inputs[0], n);
     const z = this.scratch.f32('z', n * this.P * cout);
     matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) });
-    this.slope = this.activate(z, n * this.P);
+    this.slope = biasActivate(z, n * this.P, cout, this.s.b, this.s.bm, this.s.activation ?? 'linear', this.scratch);
     return z;
-  }
-
-  /** In place over z [rows, cout]: z = phi(z + bm b); returns phi'(z) (relu: the output itself), or null. */
-  private activate(z: Float32Array, rows: number): Float32Array | null {
-    const { cout, b, bm } = this.s;
-    const name = this.s.activation ?? 'linear';
-    const bias = b ? b.map((v) => bm * v) : new Float32Array(cout);
-    if (name === 'linear') {
-      if (b) for (let r = 0; r < rows; r++) for (let o = 0, q = r * cout; o < cout; o++, q++) z[q] += bias[o];
-      return null;
-    }
-    if (name === 'relu') {
-      // Branch-free (v + |v|) / 2: pre-activations have random signs, and a branch on them mispredicts half the time.
-      for (let r = 0; r < rows; r++) {
-        for (let o = 0, q = r * cout; o < cout; o++, q++) {
-          const v = z[q] + bias[o];
-          z[q] = (v + Math.abs(v)) * 0.5;
-        }
-      }
-      return z;
-    }
-    const act = activation(name);
-    const slope = this.scratch.f32('slope', rows * cout);
-    for (let r = 0; r < rows; r++) {
-      for (let o = 0, q = r * cout; o < cout; o++, q++) {
-        const v = z[q] + bias[o];
-        slope[q] = act.df(v);
-        z[q] = act.f(v);
-      }
-    }
-    return slope;
-  }
-
-  /**
-   * In place over dOut [(n stack) P, cout]: the cotangent of the pre-activation, dOut o phi'(z); with `biasRows`,
-   * also the per-(example, output) bias gradients bm sum_p dz(p) in the same pass.
-   */
-  private deactivate(dOut: Float32Array, n: number, stack: number, biasRows: Float32Array | null): void {
-    const { cout, bm } = this.s;
-    const P = this.P;
-    const slope = this.slope;
-    const relu = (this.s.activation ?? 'linear') === 'relu';
-    if (!slope && !biasRows) return;
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < stack; a++) {
-        const r = i * stack + a;
-        const g = biasRows ? biasRows.subarray(r * cout, (r + 1) * cout) : null;
-        for (let p = 0; p < P; p++) {
-          const q0 = (r * P + p) * cout;
-          const s0 = (i * P + p) * cout;
-          if (slope) {
-            if (relu) for (let o = 0; o < cout; o++) dOut[q0 + o] *= +(slope[s0 + o] > 0);
-            else for (let o = 0; o < cout; o++) dOut[q0 + o] *= slope[s0 + o];
-          }
-          if (g) for (let o = 0; o < cout; o++) g[o] += dOut[q0 + o];
-        }
-        if (g && bm !== 1) for (let o = 0; o < cout; o++) g[o] *= bm;
-      }
-    }
   }
 
   backward(args: BackwardArgs): BackwardResult {
@@ -156,7 +100,7 @@ export class LinearOp implements Op {
     const rows = n * stack;
     // An op's output cotangent is never kept by another op, so it becomes the pre-activation cotangent in place.
     const bias = this.params.length > 1 && args.params !== 'none' ? this.scratch.zeros('bias', rows * cout) : null;
-    this.deactivate(dOut, n, stack, bias);
+    deactivate(dOut, this.slope, this.relu, { n, stack, P: this.P, cout, bm: this.s.bm }, bias);
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       if (patches.kind === 'dense') {
@@ -279,16 +223,7 @@ export class LinearOp implements Op {
       }
     }
     if (empty) z.fill(0);
-    return this.slopeTimes(z);
-  }
-
-  /** The tangent of the output from that of the pre-activation: t o phi'(z), in place. */
-  private slopeTimes(t: Float32Array): Float32Array {
-    const slope = this.slope;
-    if (!slope) return t;
-    if ((this.s.activation ?? 'linear') === 'relu') for (let q = 0; q < t.length; q++) t[q] *= +(slope[q] > 0);
-    else for (let q = 0; q < t.length; q++) t[q] *= slope[q];
-    return t;
+    return slopeTimes(z, this.slope, this.relu);
   }
 
   release(): void {
@@ -302,24 +237,6 @@ export class LinearOp implements Op {
     const patches = this.s.patches.kind === 'conv' ? this.P * this.s.C : 0;
     return 4 * (out * (1 + stack) + this.inSize * stack + patches);
   }
-}
-
-/** The transposed convolution of a stride-1 window (null for strided ones, which use col2im). */
-function transposedWindow(w: Window, W: Float32Array, cout: number): { window: Window; Wflip: Float32Array } | null {
-  if (w.sh !== 1 || w.sw !== 1) return null;
-  const padTop = (w.kh - 1) * w.dh - w.padTop;
-  const padLeft = (w.kw - 1) * w.dw - w.padLeft;
-  if (padTop < 0 || padLeft < 0) return null;
-  const window: Window = { ...w, inH: w.outH, inW: w.outW, channels: cout, padTop, padLeft, outH: w.inH, outW: w.inW };
-  const cin = w.channels;
-  const Wflip = new Float32Array(W.length);
-  for (let ky = 0; ky < w.kh; ky++)
-    for (let kx = 0; kx < w.kw; kx++)
-      for (let ci = 0; ci < cin; ci++)
-        for (let o = 0; o < cout; o++) {
-          Wflip[(((w.kh - 1 - ky) * w.kw + (w.kw - 1 - kx)) * cout + o) * cin + ci] = W[((ky * w.kw + kx) * cin + ci) * cout + o];
-        }
-  return { window, Wflip };
 }
 
 /** Rows i*stack + a for i in i0..i1, each `width` long, gathered contiguously. */

@@ -1,0 +1,155 @@
+/**
+ * Contraction of per-example gradient factors into a block of the kernel, J_1 J_2^T of one parameter tensor, by
+ * layout, with Gram products on OpenBLAS (SYRK when both sides are the same examples). See factors.ts for the kinds.
+ */
+import { Matrix, gramAsync, matmul, matmulAsync } from '../../linalg';
+import { OutputLayout } from '../kernel';
+import { Factor, OuterFactor, PatchFactor } from './factors';
+
+/** Rows a..: the k-strided rows of output a, [n, cols] (for the 'diagonal' layout). */
+function outputRows(g: Float32Array, n: number, k: number, cols: number, a: number): Float32Array {
+  if (k === 1) return g;
+  const out = new Float32Array(n * cols);
+  for (let i = 0; i < n; i++) out.set(g.subarray((i * k + a) * cols, (i * k + a + 1) * cols), i * cols);
+  return out;
+}
+
+function m(rows: number, cols: number, data: Float32Array): Matrix<Float32Array> {
+  return { rows, cols, data };
+}
+
+/** A B^T, or A A^T by SYRK when both are the same array. */
+async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: number, cols: number, alpha = 1): Promise<Float32Array> {
+  if (a === b) return (await gramAsync(m(rowsA, cols, a), { alpha, checkFinite: false })).data;
+  return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false })).data;
+}
+
+/**
+ * Loops over example pairs (i, j) of a block: every pair, or for a diagonal block of a symmetric kernel (`lower`)
+ * only j <= i: the caller mirrors the rest (mirrorLower), halving the elementwise passes.
+ */
+function cols(i: number, n2: number, lower: boolean): number {
+  return lower ? i + 1 : n2;
+}
+
+/** Contracts per-example gradient rows G1 [(n1 k), c], G2 [(n2 k), c] into the block by layout, added into `out`. */
+async function addRows(out: Float32Array, g1: Float32Array, g2: Float32Array, n1: number, n2: number, k: number, c: number, layout: OutputLayout, alpha: number): Promise<void> {
+  const lower = g1 === g2;
+  if (layout === 'full') {
+    const p = await gramOf(g1, g2, n1 * k, n2 * k, c, alpha);
+    const W = n2 * k;
+    for (let r = 0; r < n1 * k; r++) {
+      const end = cols(Math.floor(r / k), n2, lower) * k;
+      for (let q = r * W; q < r * W + end; q++) out[q] += p[q];
+    }
+  } else if (layout === 'trace') {
+    // Viewed as n x (k c), a row concatenates the k outputs' gradients: the Gram sums over a.
+    const p = await gramOf(g1, g2, n1, n2, k * c, alpha);
+    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += p[q];
+  } else {
+    for (let a = 0; a < k; a++) {
+      const r1 = outputRows(g1, n1, k, c, a);
+      const r2 = g2 === g1 ? r1 : outputRows(g2, n2, k, c, a);
+      const p = await gramOf(r1, r2, n1, n2, c, alpha);
+      for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += p[q];
+    }
+  }
+}
+
+/** scale (H1 H2^T) o (D1 D2^T) by layout, added into `out`. */
+async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, layout: OutputLayout): Promise<void> {
+  const { k } = f1;
+  const n1 = f1.n;
+  const n2 = f2.n;
+  const lower = f1 === f2;
+  const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
+  if (layout === 'trace') {
+    const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols);
+    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += hg[q] * dg[q];
+  } else if (layout === 'full') {
+    const dg = await gramOf(f1.d, f2.d, n1 * k, n2 * k, f1.dCols);
+    const width = n2 * k;
+    for (let i = 0; i < n1; i++)
+      for (let a = 0; a < k; a++)
+        for (let j = 0; j < cols(i, n2, lower); j++) {
+          const h = hg[i * n2 + j];
+          const o = (i * k + a) * width + j * k;
+          for (let b = 0; b < k; b++) out[o + b] += h * dg[o + b];
+        }
+  } else {
+    for (let a = 0; a < k; a++) {
+      const r1 = outputRows(f1.d, n1, k, f1.dCols, a);
+      const r2 = f2.d === f1.d ? r1 : outputRows(f2.d, n2, k, f2.dCols, a);
+      const dg = await gramOf(r1, r2, n1, n2, f1.dCols);
+      for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += hg[q] * dg[q];
+    }
+  }
+}
+
+/** Fills the pairs j > i of a symmetric block of n examples from the pairs (j, i) (after a `lower` contraction). */
+export function mirrorLower(out: Float32Array, n: number, k: number, layout: OutputLayout): void {
+  if (layout === 'full') {
+    const W = n * k;
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++)
+        for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[(i * k + a) * W + j * k + b] = out[(j * k + b) * W + i * k + a];
+  } else {
+    const v = layout === 'diagonal' ? k : 1;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) for (let a = 0; a < v; a++) out[(i * n + j) * v + a] = out[(j * n + i) * v + a];
+  }
+}
+
+/** Per-example gradients of output channels o0..o1 of a patch factor: [(n k), C (o1 - o0)]. */
+export function patchGradients(f: PatchFactor, o0: number, o1: number): Float32Array {
+  const { n, k, P, C, cout } = f;
+  const ob = o1 - o0;
+  const out = new Float32Array(n * k * C * ob);
+  const patches = new Float32Array(P * C);
+  const dsub = ob === cout ? null : new Float32Array(P * ob);
+  for (let i = 0; i < n; i++) {
+    f.im2col(f.h, i * f.inSize, patches);
+    for (let a = 0; a < k; a++) {
+      const r = i * k + a;
+      let d = f.d.subarray(r * P * cout, (r + 1) * P * cout);
+      if (dsub) {
+        for (let p = 0; p < P; p++) dsub.set(d.subarray(p * cout + o0, p * cout + o1), p * ob);
+        d = dsub;
+      }
+      // G_i^a = patches^T d: [C, ob], the gradient of the kernel rows (ky, kx, cin) x output channels.
+      const g = matmul(m(P, C, patches), m(P, ob, d), { transA: true, checkFinite: false });
+      out.set(g.data, r * C * ob);
+    }
+  }
+  return out;
+}
+
+/**
+ * The block J_1 J_2^T of one parameter tensor for the two factors' examples, by layout: [n1, n2] ('trace'),
+ * [(n1 k), (n2 k)] ('full'), [n1, n2, k] ('diagonal'), added into `out` (default: a fresh array). When `f1 === f2`
+ * (a diagonal block of a symmetric kernel) only the pairs j <= i are written: call mirrorLower afterwards.
+ * `workValues` bounds the float32 values of per-example gradients formed at once (patch factors).
+ */
+export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayout, workValues: number, out?: Float32Array): Promise<Float32Array> {
+  const k = f1.k;
+  const size = f1.n * f2.n * (layout === 'full' ? k * k : layout === 'diagonal' ? k : 1);
+  const acc = out ?? new Float32Array(size);
+  if (acc.length !== size) throw new Error(`contractFactors: out has ${acc.length} values, the block needs ${size}`);
+  if (f1.kind === 'outer' && f2.kind === 'outer') {
+    await addOuter(acc, f1, f2, layout);
+  } else if (f1.kind === 'rows' && f2.kind === 'rows') {
+    await addRows(acc, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
+  } else if (f1.kind === 'patch' && f2.kind === 'patch') {
+    const same = f1 === f2;
+    const perChannel = (f1.n + (same ? 0 : f2.n)) * k * f1.C;
+    const ob = Math.max(1, Math.min(f1.cout, Math.floor(workValues / perChannel)));
+    for (let o0 = 0; o0 < f1.cout; o0 += ob) {
+      const o1 = Math.min(f1.cout, o0 + ob);
+      const g1 = patchGradients(f1, o0, o1);
+      const g2 = same ? g1 : patchGradients(f2, o0, o1);
+      await addRows(acc, g1, g2, f1.n, f2.n, k, f1.C * (o1 - o0), layout, f1.scale);
+    }
+  } else {
+    throw new Error(`contractFactors: factor kinds differ (${f1.kind} vs ${f2.kind})`);
+  }
+  return acc;
+}

@@ -181,3 +181,19 @@ test('jacobian tiles: tiled == untiled, ntkTiles reassembles, budget refused bef
     model.dispose();
   }
 });
+
+test('jacobian: cancelled by its AbortSignal; several inputs or outputs refused by name', async () => {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, activation: 'tanh', inputShape: [4] }), tfl.layers.dense({ units: 1 })] });
+  const a = tfl.input({ shape: [2] });
+  const b = tfl.input({ shape: [2] });
+  const twoIn = tfl.model({ inputs: [a, b], outputs: tfl.layers.dense({ units: 1 }).apply(tfl.layers.concatenate().apply([a, b])) as tfl.SymbolicTensor });
+  try {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(ntk(model, gaussianRows(40, 4, 1), undefined, { method: 'jacobian', signal: controller.signal }), (e: unknown) => e instanceof Error && e.name === 'CancelledError');
+    await assert.rejects(ntk(twoIn, gaussianRows(3, 2, 1)), (e: unknown) => e instanceof UnsupportedModelError && /2 inputs and 1 outputs/.test(e.message));
+  } finally {
+    model.dispose();
+    twoIn.dispose();
+  }
+});

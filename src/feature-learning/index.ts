@@ -1,0 +1,46 @@
+/**
+ * The one-gradient-step experiment of Ba, Erdogdu, Suzuki, Wang, Wu & Yang (NeurIPS 2022, arXiv 2205.01445):
+ * one full-batch gradient step on the first layer of f(x) = a^T sigma(W^T x) / sqrt(N) puts a rank-one spike into
+ * W aligned with the teacher's linear component; ridge regression on the trained conjugate-kernel features beats
+ * random features, and with eta = Theta(sqrt N) it goes beyond the best linear model. Conventions, with the
+ * paper's numbering: docs/one-step.md.
+ *
+ * @example
+ *   import { oneStepSweepStream } from 'ntk-lab';
+ *   const stream = oneStepSweepStream({
+ *     n: 2048, d: 256, N: 512, activation: 'erf', teacher: 'erf', noise: 0.1,
+ *     etas: [0, 1, 2, 4, 8], scalings: ['small', 'large'], lambdas: 1e-3, seeds: 3,
+ *   });
+ *   await stream.toFile('sweep.arrow');   // one Arrow batch per point as it completes, then mean/std rows
+ *
+ * Building blocks, all float64 on the linalg core: singleIndexTeacher -> sampleData -> initialStudent ->
+ * firstLayerGradient (G0) -> gradientSpike / firstStep (W1) -> ckFeatures -> ckRidge, beside tunedLinearRidge
+ * and gaussianEquivalentRisk.
+ */
+export { singleIndexTeacher, teacherMoments } from './teacher';
+export type { Teacher, TeacherMoments, TeacherOptions } from './teacher';
+export { sampleData } from './data';
+export type { Sample } from './data';
+export { initialStudent } from './student';
+export type { Student, StudentOptions } from './student';
+export { firstLayerGradient } from './gradient';
+export type { FirstLayerGradient } from './gradient';
+export { firstStep, learningRate, parseScaling, scalingExponent, scalingLabel } from './step';
+export type { LearningRateScaling } from './step';
+export { gradientSpike } from './spike';
+export type { GradientSpike, GradientSpikeInputs } from './spike';
+export { singularFromGram, topSingular, gramSide } from './singular';
+export type { GramSide, SingularAlong } from './singular';
+export { ckFeatures } from './features';
+export { StepGram, StepPreactivations } from './affine-step';
+export { ckRidge, ckRidgeShift, ridgePredict, ridgeRegression } from './ridge';
+export type { RidgeFit, RidgeSolver } from './ridge';
+export { LINEAR_LAMBDAS, tunedLinearRidge } from './linear-baseline';
+export type { LinearBaseline } from './linear-baseline';
+export { gaussianEquivalentRisk } from './gaussian-equivalent';
+export type { GaussianEquivalentInputs } from './gaussian-equivalent';
+export { oneStepMemoryEstimate, resolveOneStepOptions } from './options';
+export type { OneStepOptions, ResolvedOneStep } from './options';
+export { summariseSeeds } from './summary';
+export { oneStepParams, oneStepSweep, oneStepSweepStream } from './sweep';
+export type { OneStepRunOptions } from './sweep';

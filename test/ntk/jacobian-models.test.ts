@@ -197,3 +197,34 @@ test('jacobian: cancelled by its AbortSignal; several inputs or outputs refused 
     twoIn.dispose();
   }
 });
+
+test('a Dense on a sequence whose per-example gradients outgrow its inputs: lazy patch factors, by blocks of channels', async () => {
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 48, activation: 'tanh', inputShape: [2, 64], name: 'seq' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2, name: 'out' })] });
+  try {
+    const [W1, b1, W2, b2] = model.getWeights();
+    const f: PureModel = {
+      apply: (p, xs) => {
+        const n = xs.shape[0];
+        const h = tf.tanh(tf.add(tf.matMul(tf.reshape(xs, [n * 2, 64]) as tf.Tensor2D, p[0] as tf.Tensor2D), p[1]));
+        return tf.add(tf.matMul(tf.reshape(h, [n, 96]) as tf.Tensor2D, p[2] as tf.Tensor2D), p[3]);
+      },
+      params: [W1, b1, W2, b2],
+    };
+    const x1 = tf.randomNormal([10, 2, 64], 0, 1, 'float32', 4);
+    const x2 = tf.randomNormal([10, 2, 64], 0, 1, 'float32', 5);
+    try {
+      for (const other of [undefined, x2]) {
+        const ref = await ntk(f, x1, other, { outputs: 'full' });
+        const got = await ntk(model, x1, other, { outputs: 'full' });
+        assert.ok(relFrobenius(got.values, ref.values) <= 1e-5, `${relFrobenius(got.values, ref.values)}`);
+        // A small budget forms the per-example gradients a block of output channels at a time.
+        const blocked = await ntk(model, x1, other, { outputs: 'full', maxBytes: 4_000_000 });
+        assert.ok(relFrobenius(blocked.values, ref.values) <= 1e-5);
+      }
+    } finally {
+      tf.dispose([x1, x2]);
+    }
+  } finally {
+    model.dispose();
+  }
+});

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""numpy's symmetric eigensolvers on a kernel written by bench/spectra.ts, timed in the same invocation.
+
+    .venv/bin/python bench/spectra_numpy.py FILE N [--repeat 3] [--threads 2]
+
+FILE holds the n x n kernel as raw little-endian float64 (row-major). numpy.linalg.eigvalsh (LAPACK dsyevd,
+values only) and numpy.linalg.eigh (dsyevd with vectors) are each run --repeat times; one JSON line is printed:
+{"n", "threads", "eigvalsh": best seconds, "eigh": best seconds, "eigvalsh_runs", "eigh_runs", "values": all
+eigenvalues descending}. The thread count is set (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS) before
+numpy is imported; loading the file is not timed.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("file")
+    ap.add_argument("n", type=int)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    import numpy as np
+
+    a = np.fromfile(args.file, dtype="<f8").reshape(args.n, args.n)
+    runs = {"eigvalsh": [], "eigh": []}
+    values = None
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        values = np.linalg.eigvalsh(a)
+        runs["eigvalsh"].append(time.perf_counter() - t)
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        np.linalg.eigh(a)
+        runs["eigh"].append(time.perf_counter() - t)
+    out = {
+        "n": args.n,
+        "threads": args.threads,
+        "eigvalsh": min(runs["eigvalsh"]),
+        "eigh": min(runs["eigh"]),
+        "eigvalsh_runs": runs["eigvalsh"],
+        "eigh_runs": runs["eigh"],
+        "values": [float(v) for v in values[::-1]],
+        "numpy": np.__version__,
+    }
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -74,6 +74,25 @@ export class TfLayerOp implements Op {
   }
 
   backward(args: BackwardArgs): BackwardResult {
+    return this.explained(() => this.reverse(args));
+  }
+
+  /** Runs fn, turning tfjs' "kernel not registered" (a gradient the backend lacks) into a named error with a way out. */
+  private explained<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof Error && /not registered for backend/.test(e.message)) {
+        throw new UnsupportedModelError(
+          `layer '${this.layer}' (${this.tfLayer.getClassName()}) has no rule of the jacobian method and tfjs cannot differentiate it on this backend ` +
+            `(${e.message}); try useBackend('cpu')`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  private reverse(args: BackwardArgs): BackwardResult {
     const { n, stack, dOut } = args;
     const xs = this.inputs!;
     const tiled = Array.from({ length: n * stack }, (_, r) => Math.floor(r / stack));
@@ -112,6 +131,10 @@ export class TfLayerOp implements Op {
   }
 
   jvp(tangents: (Float32Array | null)[], paramTangents: Float32Array[], n: number): Float32Array {
+    return this.explained(() => this.forwardMode(tangents, paramTangents, n));
+  }
+
+  private forwardMode(tangents: (Float32Array | null)[], paramTangents: Float32Array[], n: number): Float32Array {
     const xs = this.inputs!;
     const vars = this.variables.map((v) => v.variable);
     return tf.tidy(() => {

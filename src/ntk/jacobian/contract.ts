@@ -56,8 +56,16 @@ async function addRows(out: Float32Array, g1: Float32Array, g2: Float32Array, n1
   }
 }
 
-/** scale (H1 H2^T) o (D1 D2^T) by layout, added into `out`. */
-async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, layout: OutputLayout): Promise<void> {
+/**
+ * The D D'^T Grams of the last 'outer' contraction of a block, for the 'shared' (bias) factor after it: one Gram
+ * ('trace', 'full') or one per output ('diagonal'). Pass the same object to the contractions of one block, in order.
+ */
+export interface GramCache {
+  dg: Float32Array[] | null;
+}
+
+/** scale (H1 H2^T) o (D1 D2^T) by layout, added into `out`; the D Grams are left in `cache`. */
+async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, layout: OutputLayout, cache: GramCache): Promise<void> {
   const { k } = f1;
   const n1 = f1.n;
   const n2 = f2.n;
@@ -65,9 +73,11 @@ async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, lay
   const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
   if (layout === 'trace') {
     const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols);
+    cache.dg = [dg];
     for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += hg[q] * dg[q];
   } else if (layout === 'full') {
     const dg = await gramOf(f1.d, f2.d, n1 * k, n2 * k, f1.dCols);
+    cache.dg = [dg];
     const width = n2 * k;
     for (let i = 0; i < n1; i++)
       for (let a = 0; a < k; a++)
@@ -77,12 +87,40 @@ async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, lay
           for (let b = 0; b < k; b++) out[o + b] += h * dg[o + b];
         }
   } else {
+    cache.dg = [];
     for (let a = 0; a < k; a++) {
       const r1 = outputRows(f1.d, n1, k, f1.dCols, a);
       const r2 = f2.d === f1.d ? r1 : outputRows(f2.d, n2, k, f2.dCols, a);
       const dg = await gramOf(r1, r2, n1, n2, f1.dCols);
+      cache.dg.push(dg);
       for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += hg[q] * dg[q];
     }
+  }
+}
+
+/** scale^2 (D D'^T) of a 'shared' factor from the Grams its 'outer' factor left in `cache`, added into `out`. */
+function addShared(out: Float32Array, f1: Factor, f2: Factor, layout: OutputLayout, scale: number, cache: GramCache): void {
+  const dgs = cache.dg;
+  if (!dgs) throw new Error("contractFactors: a 'shared' factor must follow its 'outer' factor in the same block");
+  const { k } = f1;
+  const n1 = f1.n;
+  const n2 = f2.n;
+  const s2 = scale * scale;
+  const lower = f1 === f2;
+  if (layout === 'full') {
+    const dg = dgs[0];
+    const W = n2 * k;
+    for (let r = 0; r < n1 * k; r++) {
+      const end = cols(Math.floor(r / k), n2, lower) * k;
+      for (let q = r * W; q < r * W + end; q++) out[q] += s2 * dg[q];
+    }
+  } else if (layout === 'trace') {
+    const dg = dgs[0];
+    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += s2 * dg[q];
+  } else {
+    dgs.forEach((dg, a) => {
+      for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += s2 * dg[q];
+    });
   }
 }
 
@@ -129,13 +167,22 @@ export function patchGradients(f: PatchFactor, o0: number, o1: number): Float32A
  * (a diagonal block of a symmetric kernel) only the pairs j <= i are written: call mirrorLower afterwards.
  * `workValues` bounds the float32 values of per-example gradients formed at once (patch factors).
  */
-export async function contractFactors(f1: Factor, f2: Factor, layout: OutputLayout, workValues: number, out?: Float32Array): Promise<Float32Array> {
+export async function contractFactors(
+  f1: Factor,
+  f2: Factor,
+  layout: OutputLayout,
+  workValues: number,
+  out?: Float32Array,
+  cache: GramCache = { dg: null },
+): Promise<Float32Array> {
   const k = f1.k;
   const size = f1.n * f2.n * (layout === 'full' ? k * k : layout === 'diagonal' ? k : 1);
   const acc = out ?? new Float32Array(size);
   if (acc.length !== size) throw new Error(`contractFactors: out has ${acc.length} values, the block needs ${size}`);
   if (f1.kind === 'outer' && f2.kind === 'outer') {
-    await addOuter(acc, f1, f2, layout);
+    await addOuter(acc, f1, f2, layout, cache);
+  } else if (f1.kind === 'shared' && f2.kind === 'shared') {
+    addShared(acc, f1, f2, layout, f1.scale, cache);
   } else if (f1.kind === 'rows' && f2.kind === 'rows') {
     await addRows(acc, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
   } else if (f1.kind === 'patch' && f2.kind === 'patch') {

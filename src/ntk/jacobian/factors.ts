@@ -6,6 +6,8 @@
  * - 'patch': sum over positions p of patch_i(p) (x) d_i^a(p) (a convolution, or a Dense on a sequence): the
  *   per-example gradients are formed from im2col patches, a block of output channels at a time, then Gram-ed.
  * - 'rows': the per-example gradients themselves, [(n k), cols] (biases, embeddings, layers without a rule).
+ * - 'shared': the bias of the 'outer' factor just before it, whose gradient is scale d_i^a: its kernel is
+ *   scale^2 (D D'^T), the Gram that factor's contraction already formed (no data of its own).
  */
 
 export interface OuterFactor {
@@ -48,12 +50,20 @@ export interface RowsFactor {
   cols: number;
 }
 
-export type Factor = OuterFactor | PatchFactor | RowsFactor;
+export interface SharedFactor {
+  kind: 'shared';
+  n: number;
+  k: number;
+  scale: number;
+}
+
+export type Factor = OuterFactor | PatchFactor | RowsFactor | SharedFactor;
 
 /** Float32 values a factor holds (for budgets). */
 export function factorSize(f: Factor): number {
   if (f.kind === 'outer') return f.h.length + f.d.length;
   if (f.kind === 'patch') return f.h.length + f.d.length;
+  if (f.kind === 'shared') return 0;
   return f.g.length;
 }
 
@@ -61,12 +71,14 @@ export function factorSize(f: Factor): number {
 function perExample(f: Factor): number[] {
   if (f.kind === 'outer') return [f.hCols, f.k * f.dCols];
   if (f.kind === 'patch') return [f.inSize, f.k * f.P * f.cout];
+  if (f.kind === 'shared') return [];
   return [f.k * f.cols];
 }
 
 /** An empty factor like `f` for `n` examples (the destination of per-chunk factors). */
 export function allocateFactor(f: Factor, n: number): Factor {
   const [a, b] = perExample(f);
+  if (f.kind === 'shared') return { ...f, n };
   if (f.kind === 'rows') return { ...f, n, g: new Float32Array(n * a) };
   if (f.kind === 'outer') return { ...f, n, h: new Float32Array(n * a), d: new Float32Array(n * b) };
   return { ...f, n, h: new Float32Array(n * a), d: new Float32Array(n * b) };
@@ -78,6 +90,7 @@ export function allocateFactor(f: Factor, n: number): Factor {
  */
 export function copyFactor(dst: Factor, src: Factor, offset: number): void {
   const [a, b] = perExample(src);
+  if (dst.kind === 'shared' && src.kind === 'shared') return;
   if (dst.kind === 'rows' && src.kind === 'rows') {
     dst.g.set(src.g, offset * a);
   } else if ((dst.kind === 'outer' && src.kind === 'outer') || (dst.kind === 'patch' && src.kind === 'patch')) {

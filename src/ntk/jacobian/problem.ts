@@ -12,7 +12,7 @@ import { OutputLayout } from '../kernel';
 import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
-import { contractFactors, mirrorLower } from './contract';
+import { GramCache, contractFactors, mirrorLower } from './contract';
 import { Factor, allocateFactor, copyFactor } from './factors';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 
@@ -111,14 +111,15 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
         const nb1 = rowRanges[I].end - rowRanges[I].start;
         const sum = new Float32Array(nb1 * (colRanges[J].end - colRanges[J].start) * vpp);
         const comps: Float32Array[] = [];
+        const cache: GramCache = { dg: null };
         for (let t = 0; t < fI.length; t++) {
           if (withComponents) {
-            const c = await contractFactors(fI[t], fJ[t], layout, workValues);
+            const c = await contractFactors(fI[t], fJ[t], layout, workValues, undefined, cache);
             for (let q = 0; q < c.length; q++) sum[q] += c[q];
             if (same) mirrorLower(c, nb1, k, layout);
             comps.push(c);
           } else {
-            await contractFactors(fI[t], fJ[t], layout, workValues, sum);
+            await contractFactors(fI[t], fJ[t], layout, workValues, sum, cache);
           }
           step(total);
         }

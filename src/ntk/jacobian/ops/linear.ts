@@ -99,7 +99,9 @@ export class LinearOp implements Op {
     const { C, cout, wm, W, patches } = this.s;
     const rows = n * stack;
     // An op's output cotangent is never kept by another op, so it becomes the pre-activation cotangent in place.
-    const bias = this.params.length > 1 && args.params !== 'none' ? this.scratch.zeros('bias', rows * cout) : null;
+    // One position: the bias gradients are bm d, a 'shared' factor of the weight's, so no bias rows are formed.
+    const sharedBias = args.params === 'factors' && this.P === 1;
+    const bias = this.params.length > 1 && args.params !== 'none' && !sharedBias ? this.scratch.zeros('bias', rows * cout) : null;
     deactivate(dOut, this.slope, this.relu, { n, stack, P: this.P, cout, bm: this.s.bm }, bias);
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
@@ -180,7 +182,9 @@ export class LinearOp implements Op {
           : (h: Float32Array, offset: number, buf: Float32Array) => buf.set(h.subarray(offset, offset + this.inSize));
       out.push({ kind: 'patch', n, k: stack, h: x, inSize: this.inSize, d: dOut, P: this.P, C, cout, scale: wm * wm, im2col: fill });
     }
-    if (bias) out.push({ kind: 'rows', n, k: stack, g: bias, cols: cout });
+    if (this.params.length > 1) {
+      out.push(this.P === 1 ? { kind: 'shared', n, k: stack, scale: this.s.bm } : { kind: 'rows', n, k: stack, g: bias!, cols: cout });
+    }
     return out;
   }
 

@@ -178,12 +178,12 @@ async function* jacobianTiles(p: Prepared, jac: JacobianProblem, tile: number | 
   }
 }
 
-async function* explicitTiles(p: Prepared, tile: number | undefined, withComponents: boolean, opts: NtkOptions): AsyncGenerator<NtkTile> {
-  if (p.jac) {
-    yield* jacobianTiles(p, p.jac, tile, withComponents, opts);
-    return;
-  }
-  const net = p.net!;
+/** The tiles of the method `prepare` resolved. */
+function tilesOf(p: Prepared, tile: number | undefined, withComponents: boolean, opts: NtkOptions): AsyncGenerator<NtkTile> {
+  return p.jac ? jacobianTiles(p, p.jac, tile, withComponents, opts) : explicitTiles(p, p.net!, tile, withComponents, opts);
+}
+
+async function* explicitTiles(p: Prepared, net: ExplicitNetwork, tile: number | undefined, withComponents: boolean, opts: NtkOptions): AsyncGenerator<NtkTile> {
   const n1 = p.x1.rows;
   const n2 = p.x2 ? p.x2.rows : n1;
   const rowRanges = ranges(n1, tile ?? n1);
@@ -249,7 +249,7 @@ async function compute(model: AutodiffModel, x1: InputBatch, x2: InputBatch | un
   const shape = kernelShape(n1, n2, p.k, p.layout);
   let total: Float32Array | undefined;
   let comps: Float32Array[] | undefined;
-  for await (const t of explicitTiles(p, tile, withComponents, opts)) {
+  for await (const t of tilesOf(p, tile, withComponents, opts)) {
     if (tile === undefined) {
       total = t.values;
       comps = t.components?.map((c) => c.values);
@@ -309,5 +309,5 @@ export async function* ntkTiles(
   const p = prepare(model, x1, x2, opts);
   const withComponents = opts.components ?? false;
   const tile = resolveTile(p, opts.tile ?? 1024, 1 + (withComponents ? p.labels.length : 0), false);
-  yield* explicitTiles(p, tile, withComponents, opts);
+  yield* tilesOf(p, tile, withComponents, opts);
 }

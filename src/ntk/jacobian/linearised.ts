@@ -22,12 +22,10 @@ export interface Linearised {
   inputShape: number[];
   /** Outputs per example. */
   k: number;
-  /** One label per parameter tensor, in order; `sizes` their scalar counts. */
+  /** One label per parameter tensor, in order. */
   labels: string[];
-  sizes: number[];
+  /** What was linearised and how, for the kernel's provenance. */
   description: string;
-  /** 'engine' (layer rules, OpenBLAS) or 'tfjs' (a pure function). */
-  route: 'engine' | 'tfjs';
   /** Bytes of one forward + reverse pass per example (besides the factors). */
   passBytesPerExample: number;
   /** Per-example gradient factors of examples x [n, size] (flat), one per parameter tensor. */
@@ -46,9 +44,7 @@ function fromGraph(model: tfl.LayersModel, description?: string): Linearised {
     inputShape: graph.inputShape,
     k,
     labels: graph.params.map((p) => p.label),
-    sizes: graph.params.map((p) => p.size),
-    description: description ?? graph.description,
-    route: 'engine',
+    description: `${description ?? graph.description}; per-example gradients by layer rules (one reverse pass per chunk of examples)`,
     passBytesPerExample: engine.bytesPerExample(k),
     factors(x, n) {
       try {
@@ -81,16 +77,13 @@ function fromPure(m: PureModel, x1: InputBatch): { lin: Linearised; probe: (x: F
   const labels = pureLabels(m);
   const inputShape = batchShape(x1, 'x1');
   let outShape: number[] | null = null;
-  const sizes = m.params.map((p) => p.size);
-  const P = sizes.reduce((a, b) => a + b, 0);
+  const P = m.params.reduce((a, p) => a + p.size, 0);
   const tensors = (x: Float32Array, n: number): tf.Tensor => tf.tensor(x, [n, ...inputShape]);
   const lin: Linearised = {
     inputShape,
     k: 0,
     labels,
-    sizes,
-    description: `f(params, x) with ${m.params.length} parameter tensors (${P} parameters)`,
-    route: 'tfjs',
+    description: `f(params, x) with ${m.params.length} parameter tensors (${P} parameters); per-example gradients by one tfjs reverse pass per example and output`,
     passBytesPerExample: 0,
     factors: (x, n) => pureFactors(m, x, n, inputShape, outShape!),
     vjp: (x, n, v) =>

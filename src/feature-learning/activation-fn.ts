@@ -55,6 +55,15 @@ export function fastErf(x: number): number {
   return x < 0 ? -r : r;
 }
 
+/** sigma' at z given sigma(z) = fz: tanh and sigmoid reuse the value (one transcendental per entry instead of two). */
+export function featureSlope(act: ActivationName): (z: number, fz: number) => number {
+  if (act === 'tanh') return (_z, fz) => 1 - fz * fz;
+  if (act === 'sigmoid') return (_z, fz) => fz * (1 - fz);
+  if (act === 'erf') return (z) => TWO_OVER_SQRT_PI * Math.exp(-z * z);
+  const df = activation(act).df;
+  return (z) => df(z);
+}
+
 /** sigma as a float64 scalar function for elementwise loops (erf: fastErf; others: the engine's). */
 export function featureFunction(act: ActivationName): (z: number) => number {
   return act === 'erf' ? fastErf : activation(act).f;

@@ -7,7 +7,7 @@
  */
 import { ShapeError } from '../errors';
 import { type Matrix, matmulAsync } from '../linalg';
-import { activation } from '../models/activations';
+import { featureFunction, featureSlope } from './activation-fn';
 import type { Student } from './student';
 
 /** G0 and what the step saw. */
@@ -27,22 +27,27 @@ export async function firstLayerGradient(student: Student, x: Matrix<Float64Arra
   const n = x.rows;
   if (y.length !== n) throw new ShapeError(`firstLayerGradient: y has length ${y.length}, x has ${n} rows`);
   if (n < 1) throw new ShapeError('firstLayerGradient: x has no rows');
-  const act = activation(student.activation);
+  const f = featureFunction(student.activation);
+  const df = featureSlope(student.activation);
   const z = await matmulAsync(x, W0); // n x N pre-activations
   const zd = z.data;
   const scale = 1 / Math.sqrt(N);
   const residual = new Float64Array(n);
   let loss = 0;
+  const fz = new Float64Array(N); // sigma of one row
   for (let i = 0; i < n; i++) {
-    let f = 0;
+    let out = 0;
     const o = i * N;
-    for (let j = 0; j < N; j++) f += a[j] * act.f(zd[o + j]);
-    const r = f * scale - y[i];
+    for (let j = 0; j < N; j++) {
+      fz[j] = f(zd[o + j]);
+      out += a[j] * fz[j];
+    }
+    const r = out * scale - y[i];
     residual[i] = r;
     loss += 0.5 * r * r;
     // Overwrite z's row by the backpropagated signal (r_i a_j / sqrt(N)) sigma'(z_ij): z is not needed again.
     const rs = r * scale;
-    for (let j = 0; j < N; j++) zd[o + j] = rs * a[j] * act.df(zd[o + j]);
+    for (let j = 0; j < N; j++) zd[o + j] = rs * a[j] * df(zd[o + j], fz[j]);
   }
   const G0 = await matmulAsync(x, z, { transA: true, alpha: -1 / n });
   return { G0, residual, loss: loss / n };

@@ -6,7 +6,7 @@
  */
 import { InvalidOptionError, ShapeError } from '../errors';
 import { type Matrix, eighAsync, gramAsync, matmulAsync } from '../linalg';
-import { matTVec, meanSquaredError } from './vectors';
+import { matTVec } from './vectors';
 
 /** lambda grid of the tuned linear model: 10^-6 .. 10^2, four per decade. */
 export const LINEAR_LAMBDAS: readonly number[] = Array.from({ length: 33 }, (_, i) => Math.pow(10, -6 + i / 4));
@@ -44,19 +44,20 @@ export async function tunedLinearRidge(
   const q = matTVec(V, matTVec(x, y)); // V^T X^T y
   const tv = await matmulAsync(test.x, V); // m x d: test inputs in the eigenbasis
   const m = test.x.rows;
-  const risks = new Float64Array(lambdas.length);
-  const coef = new Float64Array(d);
-  const pred = new Float64Array(m);
-  lambdas.forEach((lambda, li) => {
-    for (let k = 0; k < d; k++) coef[k] = q[k] / (Math.max(0, values[k]) + n * lambda);
+  const L = lambdas.length;
+  // Coefficients in the eigenbasis, one column per lambda: q_k / (e_k + n lambda); predictions for all lambdas in one GEMM.
+  const coef = new Float64Array(d * L);
+  for (let k = 0; k < d; k++) for (let l = 0; l < L; l++) coef[k * L + l] = q[k] / (Math.max(0, values[k]) + n * lambdas[l]);
+  const pred = await matmulAsync(tv, { rows: d, cols: L, data: coef }); // m x L
+  const risks = new Float64Array(L);
+  for (let l = 0; l < L; l++) {
+    let s = 0;
     for (let i = 0; i < m; i++) {
-      let s = 0;
-      const o = i * d;
-      for (let k = 0; k < d; k++) s += tv.data[o + k] * coef[k];
-      pred[i] = s;
+      const e = pred.data[i * L + l] - test.fStar[i];
+      s += e * e;
     }
-    risks[li] = meanSquaredError(pred, test.fStar);
-  });
+    risks[l] = s / m;
+  }
   let best = 0;
   for (let i = 1; i < risks.length; i++) if (risks[i] < risks[best]) best = i;
   return { lambdas, risks, risk: risks[best], lambda: lambdas[best] };

@@ -1,13 +1,17 @@
 /** The `ntk-lab` command: dispatches to subcommands and turns ntk-lab errors into one-line messages. */
 import { NtkLabError } from '../errors';
 import { NTK_USAGE, ntkCommand } from './ntk-command';
+import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
 
 const USAGE = `ntk-lab <command> [options]
 
 commands:
   ntk      explicit NTK and layerwise components of a seeded MLP on Gaussian inputs
+  one-step one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
 
-${NTK_USAGE}`;
+${NTK_USAGE}
+
+${ONE_STEP_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -16,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'ntk':
         return await ntkCommand(rest);
+      case 'one-step':
+        return await oneStepCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -43,4 +43,4 @@ export { oneStepMemoryEstimate, resolveOneStepOptions } from './options';
 export type { OneStepOptions, ResolvedOneStep } from './options';
 export { summariseSeeds } from './summary';
 export { oneStepParams, oneStepSweep, oneStepSweepStream } from './sweep';
-export type { OneStepRunOptions } from './sweep';
+export type { OneStepRunOptions, OneStepStreamOptions } from './sweep';

@@ -71,14 +71,25 @@ export function oneStepParams(config: ResolvedOneStep): Record<string, string | 
   };
 }
 
+/** Options of oneStepSweepStream. */
+export interface OneStepStreamOptions extends OneStepRunOptions {
+  /** Overrides of the run metadata (params, seed and backend are filled in). */
+  meta?: RunMeta;
+  /** Sees every group of rows just before it becomes a batch (progress tables, live plots). */
+  onRows?: (rows: readonly OneStepSweepRow[]) => void;
+}
+
 /** The sweep as a ResultStream of kind 'one-step-sweep' (one batch per point; pipe it to a file, a table, a widget). */
-export function oneStepSweepStream(options: OneStepOptions, run: OneStepRunOptions & { meta?: RunMeta } = {}): ResultStream<OneStepSweepColumns> {
+export function oneStepSweepStream(options: OneStepOptions, run: OneStepStreamOptions = {}): ResultStream<OneStepSweepColumns> {
   const config = resolveOneStepOptions(options);
   const info = linalgInfo();
   const meta: RunMeta = { params: oneStepParams(config), seed: config.seeds[0], backend: `linalg ${info.implementation} (${info.blas})`, ...run.meta };
   const rows = sweepRows(config, run.signal);
   async function* batches(): AsyncGenerator<RecordBatch<OneStepSweepColumns>> {
-    for await (const group of rows) yield oneStepSweepBatch(group);
+    for await (const group of rows) {
+      run.onRows?.(group);
+      yield oneStepSweepBatch(group);
+    }
   }
   return new ResultStream(resultSchema('one-step-sweep', meta), batches(), { signal: run.signal });
 }

@@ -1,0 +1,104 @@
+/**
+ * Base of the front-end models: receives the batches the kernel streams (custom messages with one raw
+ * Arrow buffer each), keeps them in a StreamStore for the model's life (views come and go, data stays),
+ * and asks the kernel for batches it lacks: on creation (a re-opened notebook, a second front end) and
+ * whenever the kernel's `data_status` says more exist than arrived.
+ */
+import { DOMWidgetModel } from '@jupyter-widgets/base';
+import type { DecodedBatch } from '../arrow/decode';
+import type { WidgetKind } from '../arrow/kinds';
+import { StreamStore } from '../data/stream-store';
+import { asBatchMessage, asDataStatus, DATA_STATUS_TRAIT, DataStatus, emptyDataStatus, RequestMessage } from '../protocol';
+import { MODULE_NAME, MODULE_VERSION } from '../version';
+
+/** Bytes of a comm buffer (DataView, ArrayBuffer or typed array), without copying. */
+export function toBytes(b: unknown): Uint8Array | undefined {
+  if (b instanceof Uint8Array) return b;
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  return undefined;
+}
+
+// A request not answered within this time is sent again.
+const REQUEST_RETRY_MS = 3000;
+
+/** A widget model fed by Arrow streams. Subclasses name their streams and accumulate their batches. */
+export abstract class StreamModel extends DOMWidgetModel {
+  store!: StreamStore;
+  /** Decode and data errors, newest last, shown by the views. */
+  dataErrors: string[] = [];
+  private requested = new Map<string, { generation: number; from: number; at: number }>();
+
+  override defaults(): Backbone.ObjectHash {
+    return {
+      ...super.defaults(),
+      _model_module: MODULE_NAME,
+      _model_module_version: MODULE_VERSION,
+      _view_module: MODULE_NAME,
+      _view_module_version: MODULE_VERSION,
+      [DATA_STATUS_TRAIT]: emptyDataStatus(),
+      title: '',
+    };
+  }
+
+  /** The streams this widget reads: name -> result kind. */
+  protected abstract streamKinds(): Record<string, WidgetKind>;
+  /** Forgets accumulated data (a new generation). */
+  protected abstract resetData(): void;
+  /** Takes in-order decoded batches of `stream`; may throw a WidgetDataError for bad content. */
+  protected abstract ingest(stream: string, batches: DecodedBatch[]): void;
+
+  override initialize(attributes: Backbone.ObjectHash, options: Parameters<DOMWidgetModel['initialize']>[1]): void {
+    super.initialize(attributes, options);
+    this.store = new StreamStore(this.streamKinds());
+    this.on('msg:custom', (content: unknown, buffers: unknown[] | undefined) => this.onCustom(content, buffers ?? []));
+    this.on(`change:${DATA_STATUS_TRAIT}`, () => this.onStatus());
+    // After construction: a model restored into a re-opened page asks at once for what the kernel has.
+    setTimeout(() => this.onStatus(), 0);
+  }
+
+  /** The kernel's last reported status. */
+  get status(): DataStatus {
+    return asDataStatus(this.get(DATA_STATUS_TRAIT));
+  }
+
+  private onCustom(content: unknown, buffers: unknown[]): void {
+    const msg = asBatchMessage(content);
+    if (!msg) return;
+    const before = this.store.generation;
+    const r = this.store.accept(msg, toBytes(buffers[0]));
+    if (this.store.generation !== before) this.reset();
+    if (r.ignored) return;
+    this.requested.delete(msg.stream);
+    this.dataErrors.push(...r.errors);
+    if (r.appended.length > 0) {
+      try {
+        this.ingest(msg.stream, r.appended);
+      } catch (e) {
+        this.dataErrors.push(`${msg.stream}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    this.trigger('data');
+  }
+
+  private onStatus(): void {
+    const st = this.status;
+    if (this.store.sync(st.generation)) this.reset();
+    const now = Date.now();
+    for (const m of this.store.missing(st)) {
+      const last = this.requested.get(m.stream);
+      if (last && last.generation === st.generation && last.from === m.from && now - last.at < REQUEST_RETRY_MS) continue;
+      this.requested.set(m.stream, { generation: st.generation, from: m.from, at: now });
+      const req: RequestMessage = { kind: 'request', generation: st.generation, stream: m.stream, from: m.from };
+      this.send({ ...req }, {});
+    }
+    this.trigger('status');
+  }
+
+  private reset(): void {
+    this.dataErrors = [];
+    this.requested.clear();
+    this.resetData();
+    this.trigger('data');
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The JupyterLab plugin: registers the models and views under the module name and version the kernel
+ * writes into each widget's state (src/version.ts), with the widget manager of @jupyter-widgets/base,
+ * which JupyterLab shares with this extension as a singleton.
+ */
+import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
+import { KernelModel } from './models/kernel-model';
+import { SpectrumModel } from './models/spectrum-model';
+import { AlignmentModel, RiskModel } from './models/sweep-model';
+import { MODULE_NAME, MODULE_VERSION } from './version';
+import { KernelView } from './views/kernel-view';
+import { SpectrumView } from './views/spectrum-view';
+import { AlignmentView, RiskView } from './views/sweep-view';
+import '../style/index.css';
+
+/** What the widget manager loads for module 'ntk-lab-widgets'. */
+export const WIDGET_EXPORTS = { SpectrumModel, SpectrumView, AlignmentModel, AlignmentView, RiskModel, RiskView, KernelModel, KernelView };
+
+/** The plugin object JupyterLab activates (typed structurally: no dependency on @jupyterlab/application). */
+const plugin = {
+  id: `${MODULE_NAME}:plugin`,
+  description: 'ntk-lab widgets: spectra, alignment, risk and kernel heatmaps streamed from the ntk-lab kernel',
+  requires: [IJupyterWidgetRegistry],
+  autoStart: true,
+  activate: (_app: unknown, registry: IJupyterWidgetRegistry): void => {
+    registry.registerWidget({ name: MODULE_NAME, version: MODULE_VERSION, exports: WIDGET_EXPORTS });
+  },
+};
+
+export default plugin;

@@ -1,0 +1,190 @@
+/**
+ * Base of the views: a header (title, progress bar until every stream completes, status line), the
+ * widget's controls, an error box, and the plot. Redraws go through a RedrawThrottle (at most ~10 a
+ * second, slower when drawing is slow), and through planUpdate (extendTraces when points were only
+ * appended, react otherwise). A bad batch or a failing figure shows in the error box and leaves the
+ * rest of the page alone. The root element exposes what was drawn (data-traces, data-points,
+ * data-status, data-first-paint-ms, ...) for scripts and the browser test.
+ */
+import { DOMWidgetView } from '@jupyter-widgets/base';
+import type { Message } from '@lumino/messaging';
+import { planUpdate } from '../figures/plan';
+import { countPoints, Figure, Trace } from '../figures/types';
+import type { StreamModel } from '../models/stream-model';
+import { Plotly, PlotConfig } from '../plotly';
+import { RedrawThrottle } from '../render/throttle';
+
+const CONFIG: PlotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+const STATES = ['failed', 'running', 'cancelled', 'complete'] as const;
+
+// Copies scatter/bar data so Plotly never holds (and extendTraces never grows) the model's own arrays.
+function detach(fig: Figure): Figure {
+  const copy = (t: Trace): Trace => (t.type === 'heatmap' ? { ...t } : { ...t, x: t.x ? Array.from(t.x) : undefined, y: t.y ? Array.from(t.y) : undefined });
+  return { data: fig.data.map(copy), layout: JSON.parse(JSON.stringify(fig.layout)) as Figure['layout'] };
+}
+
+export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
+  protected plotEl!: HTMLDivElement;
+  private statusEl!: HTMLSpanElement;
+  private progressEl!: HTMLProgressElement;
+  private errorEl!: HTMLDivElement;
+  private throttle!: RedrawThrottle;
+  private drawn: Figure | undefined;
+  private plotted = false;
+  private renderAt = 0;
+  private firstDataAt: number | undefined;
+  private firstPaintMs: number | undefined;
+  private viewError: string | null = null;
+
+  /** The model, typed. */
+  protected get m(): M {
+    return this.model as unknown as M;
+  }
+
+  /** Short name of the widget (data-ntk-widget, CSS class). */
+  protected abstract readonly widgetName: string;
+  /** The figure for the data and settings now. */
+  protected abstract figure(): Figure;
+  /** Adds the widget's controls. */
+  protected abstract buildControls(into: HTMLElement): void;
+  /** Traits whose change redraws the plot. */
+  protected abstract redrawOn(): string[];
+  /** Rows of data received (data-rows). */
+  protected abstract rows(): number;
+
+  override render(): void {
+    this.renderAt = performance.now();
+    const el = this.el as HTMLElement;
+    el.classList.add('ntk-widget', `ntk-${this.widgetName}`);
+    el.dataset.ntkWidget = this.widgetName;
+    const header = document.createElement('div');
+    header.className = 'ntk-header';
+    const title = document.createElement('span');
+    title.className = 'ntk-title';
+    this.progressEl = document.createElement('progress');
+    this.progressEl.className = 'ntk-progress';
+    this.statusEl = document.createElement('span');
+    this.statusEl.className = 'ntk-status';
+    header.append(title, this.progressEl, this.statusEl);
+    const controls = document.createElement('div');
+    controls.className = 'ntk-controls';
+    this.errorEl = document.createElement('div');
+    this.errorEl.className = 'ntk-error';
+    this.errorEl.hidden = true;
+    this.plotEl = document.createElement('div');
+    this.plotEl.className = 'ntk-plot';
+    el.replaceChildren(header, controls, this.errorEl, this.plotEl);
+    const showTitle = (): void => void (title.textContent = String(this.model.get('title') ?? ''));
+    showTitle();
+    this.listenTo(this.model, 'change:title', showTitle);
+    try {
+      this.buildControls(controls);
+    } catch (e) {
+      this.fail(`controls: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.throttle = new RedrawThrottle(() => this.draw(), { onError: (e) => this.fail(`drawing failed: ${e instanceof Error ? e.message : String(e)}`) });
+    this.listenTo(this.model, 'data', () => {
+      if (this.firstDataAt === undefined && this.rows() > 0) this.firstDataAt = performance.now();
+      this.throttle.request();
+    });
+    this.listenTo(this.model, 'status', () => this.showStatus());
+    for (const t of this.redrawOn()) this.listenTo(this.model, `change:${t}`, () => this.throttle.request());
+    this.showStatus();
+    if (this.rows() > 0) this.firstDataAt = this.renderAt;
+    // Plotly measures its container: draw once the view is in the page.
+    void this.displayed.then(() => this.throttle.request());
+  }
+
+  override remove(): void {
+    this.throttle?.dispose();
+    if (this.plotted) Plotly.purge(this.plotEl);
+    return super.remove();
+  }
+
+  override processLuminoMessage(msg: Message): void {
+    super.processLuminoMessage(msg);
+    if ((msg.type === 'resize' || msg.type === 'after-show') && this.plotted) void Plotly.Plots.resize(this.plotEl);
+  }
+
+  private async draw(): Promise<void> {
+    if (!this.plotEl.isConnected) return;
+    let fig: Figure;
+    try {
+      fig = this.figure();
+    } catch (e) {
+      this.fail(`building the plot failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const t0 = performance.now();
+    const plan = this.plotted ? planUpdate(this.drawn, fig) : ({ kind: 'react' } as const);
+    if (!this.plotted) {
+      const d = detach(fig);
+      await Plotly.newPlot(this.plotEl, d.data, d.layout, CONFIG);
+      this.plotted = true;
+    } else if (plan.kind === 'extend') {
+      await Plotly.extendTraces(this.plotEl, { x: plan.x, y: plan.y }, plan.indices);
+    } else if (plan.kind === 'react') {
+      const d = detach(fig);
+      await Plotly.react(this.plotEl, d.data, d.layout, CONFIG);
+    }
+    this.drawn = fig;
+    const el = this.el as HTMLElement;
+    const points = countPoints(fig);
+    el.dataset.traces = String(fig.data.length);
+    el.dataset.points = String(points);
+    el.dataset.rows = String(this.rows());
+    el.dataset.draws = String(this.throttle.stats.draws + 1);
+    el.dataset.lastDraw = plan.kind;
+    el.dataset.lastDrawMs = (performance.now() - t0).toFixed(1);
+    if (this.firstPaintMs === undefined && points > 0) {
+      this.firstPaintMs = performance.now() - (this.firstDataAt ?? this.renderAt);
+      el.dataset.firstPaintMs = this.firstPaintMs.toFixed(1);
+    }
+    this.fail(null);
+  }
+
+  private showStatus(): void {
+    const st = this.m.status;
+    const streams = Object.values(st.streams);
+    const state = st.error ? 'failed' : (STATES.find((s) => streams.some((x) => x.state === s)) ?? 'idle');
+    const rows = streams.reduce((s, x) => s + x.rows, 0);
+    const expected = streams.every((x) => x.expected_rows !== null) && streams.length > 0 ? streams.reduce((s, x) => s + (x.expected_rows ?? 0), 0) : null;
+    const el = this.el as HTMLElement;
+    el.dataset.status = state;
+    el.dataset.generation = String(st.generation);
+    this.progressEl.hidden = state !== 'running';
+    if (expected !== null && expected > 0) {
+      this.progressEl.max = expected;
+      this.progressEl.value = Math.min(rows, expected);
+    } else this.progressEl.removeAttribute('value');
+    const of = expected !== null ? ` / ${expected}` : '';
+    const text: Record<string, string> = {
+      idle: 'waiting for data',
+      running: `computing… ${rows}${of} rows`,
+      complete: `${rows} rows`,
+      cancelled: `cancelled after ${rows} rows`,
+      failed: 'failed',
+    };
+    this.statusEl.textContent = text[state];
+    this.showErrors();
+  }
+
+  /** Records a failure of this view (null: the last draw succeeded) and refreshes the error box. */
+  private fail(message: string | null): void {
+    this.viewError = message;
+    this.showErrors();
+  }
+
+  private showErrors(): void {
+    const st = this.m.status;
+    const errors = [
+      ...(st.error ? [st.error] : []),
+      ...Object.entries(st.streams).filter(([, s]) => s.error).map(([n, s]) => `${n}: ${s.error}`),
+      ...this.m.dataErrors.slice(-5),
+      ...(this.viewError ? [this.viewError] : []),
+    ];
+    this.errorEl.hidden = errors.length === 0;
+    this.errorEl.textContent = errors.join('\n');
+    (this.el as HTMLElement).dataset.errors = String(errors.length);
+  }
+}

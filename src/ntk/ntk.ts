@@ -46,14 +46,6 @@ interface Prepared {
   maxBytes: number;
 }
 
-function componentLabels(net: ExplicitNetwork): string[] {
-  const labels: string[] = [];
-  net.layers.forEach((s, i) => {
-    labels.push(`layer${i + 1}/weight`);
-    if (s.bias) labels.push(`layer${i + 1}/bias`);
-  });
-  return labels;
-}
 
 /** Number of examples of a batch before it is checked (for the cost model); 0 when unknown. */
 function rowsOf(x: InputBatch | undefined): number {
@@ -86,7 +78,7 @@ function prepare(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefine
   const d = net.layers[0].inDim;
   const m1 = toInputMatrix(x1, 'x1', d);
   const m2 = x2 === undefined || x2 === null ? null : toInputMatrix(x2, 'x2', d);
-  return { net, jac: null, choice, x1: m1, x2: m2, layout, k: net.layers[net.layers.length - 1].outDim, labels: componentLabels(net), maxBytes };
+  return { net, jac: null, choice, x1: m1, x2: m2, layout, k: net.layers[net.layers.length - 1].outDim, labels: net.labels, maxBytes };
 }
 
 function checkBudget(p: Prepared, outputs: number, tile: number | undefined, assembled: boolean): void {

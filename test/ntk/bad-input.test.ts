@@ -51,14 +51,23 @@ test('a non-MLP model given to the explicit method names the autodiff method', a
   }
 });
 
-test('a tf.Sequential of Dense layers is accepted by the explicit method', async () => {
-  const seq = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, activation: 'tanh', inputShape: [3] }), tfl.layers.dense({ units: 1 })] });
+test('a tf.Sequential of Dense layers: explicit equals jacobian, with the same labels; a frozen layer is refused', async () => {
+  const seq = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, activation: 'tanh', inputShape: [3], name: 'hidden' }), tfl.layers.dense({ units: 1, name: 'out' })] });
   try {
     const x = gaussianRows(4, 3, 2);
-    const K = await ntk(seq, x);
-    // Linear-layer check: the last layer's weight component is h_1 h_1^T, so K - that >= 0 on the diagonal.
-    assert.deepEqual(K.shape, [4, 4]);
-    assert.ok(K.values.every(Number.isFinite));
+    const explicit = await ntkLayerwise(seq, x, undefined, { method: 'explicit' });
+    const jacobian = await ntkLayerwise(seq, x, undefined, { method: 'jacobian' });
+    assert.deepEqual(explicit.components.map((c) => c.label), ['hidden/kernel', 'hidden/bias', 'out/kernel', 'out/bias']);
+    assert.deepEqual(explicit.components.map((c) => c.label), jacobian.components.map((c) => c.label));
+    let err = 0;
+    let norm = 0;
+    explicit.ntk.values.forEach((v, i) => {
+      err += (v - jacobian.ntk.values[i]) ** 2;
+      norm += v * v;
+    });
+    assert.ok(Math.sqrt(err / norm) <= 1e-5, `explicit vs jacobian ${Math.sqrt(err / norm)}`);
+    seq.layers[0].trainable = false;
+    await assert.rejects(ntk(seq, x, undefined, { method: 'explicit' }), (e: unknown) => e instanceof UnsupportedModelError && /frozen/.test(e.message));
   } finally {
     seq.dispose();
   }

@@ -12,6 +12,8 @@ export interface ExplicitNetwork {
   layers: readonly DenseSpec[];
   weights: LayerWeights[];
   description: string;
+  /** Component labels in parameter order ('layer1/weight', ... for ntk-lab MLPs; '<layer name>/kernel', '<layer name>/bias' for a tf.Sequential, as the jacobian method names them). */
+  labels: string[];
 }
 
 /** Any model the kernel functions accept. */
@@ -24,7 +26,7 @@ const WHY = 'the explicit method handles MLPs only (ntk-lab mlp()/twoLayer(), or
 export function explicitNetwork(model: NtkModel): ExplicitNetwork {
   const net = asMlp(model);
   let result: ExplicitNetwork;
-  if (net) result = { layers: net.layers, weights: net.readWeights(), description: net.description };
+  if (net) result = { layers: net.layers, weights: net.readWeights(), description: net.description, labels: net.paramLabels };
   else if (model instanceof tfl.LayersModel) result = fromDenseSequential(model);
   else throw new UnsupportedModelError(`not a model: ${WHY}`);
   // Weights can turn NaN after the model was built (a diverged training step): refuse them by name.
@@ -48,9 +50,12 @@ function fromDenseSequential(model: tfl.LayersModel): ExplicitNetwork {
   if (!(model instanceof tfl.Sequential)) throw new UnsupportedModelError(`model '${model.name}' is not a Sequential: ${WHY}`);
   const layers: DenseSpec[] = [];
   const weights: LayerWeights[] = [];
+  const labels: string[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     if (cls !== 'Dense') throw new UnsupportedModelError(`layer '${layer.name}' is ${cls}: ${WHY}`);
+    // A frozen layer has no trainable parameters, so it adds no NTK component; the explicit method assumes every weight does.
+    if (!layer.trainable) throw new UnsupportedModelError(`layer '${layer.name}' is frozen (trainable = false): ${WHY}`);
     const config = layer.getConfig();
     const act = String(config.activation ?? 'linear');
     if (!(ACTIVATIONS as readonly string[]).includes(act) || act === 'gelu') {
@@ -62,7 +67,9 @@ function fromDenseSequential(model: tfl.LayersModel): ExplicitNetwork {
     const [inDim, outDim] = values[0].shape as [number, number];
     layers.push({ inDim, outDim, weightMultiplier: 1, biasMultiplier: 1, bias: bias !== null, activation: act as ActivationName });
     weights.push({ W, b: bias });
+    labels.push(`${layer.name}/kernel`);
+    if (bias) labels.push(`${layer.name}/bias`);
   }
   if (layers.length === 0) throw new UnsupportedModelError(`model '${model.name}' has no layers: ${WHY}`);
-  return { layers, weights, description: `tf.Sequential '${model.name}' of ${layers.length} Dense layers (standard parameterisation)` };
+  return { layers, weights, labels, description: `tf.Sequential '${model.name}' of ${layers.length} Dense layers (standard parameterisation)` };
 }

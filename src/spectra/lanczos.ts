@@ -52,6 +52,9 @@ export interface LanczosResult {
   converged: boolean;
 }
 
+/** New Krylov vectors the verification cycle adds before it may stop. */
+const VERIFY_STEPS = 15;
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -152,91 +155,101 @@ export async function lanczos(a: Matrix | SymmetricOperator, opts: LanczosOption
 
   V.push(randomUnit() as Float64Array);
   let beta = 0;
-  let next: Float64Array | undefined;
-  let verified = opts.verify === false;
+  const verify = opts.verify !== false;
+  let verifying = false;
+  let verifyStart = 0; // basis size when the verification cycle began (its new vectors are counted from there)
+  let base = 1; // basis size at the start of the current cycle
   let result: { theta: Float64Array; Y: Float64Array; j: number; picked: number[]; res: Float64Array } | undefined;
   let converged = false;
 
   for (;;) {
-    // Extend the basis to m vectors (or until the space is exhausted).
-    while (V.length <= m) {
-      const j = V.length - 1;
-      const w = await applyChecked(V[j]);
-      const c = orthogonalise(w);
-      for (let i = 0; i <= j; i++) {
-        H[i * m + j] = c[i];
-        H[j * m + i] = c[i];
+    const last = V.length - 1;
+    const w = await applyChecked(V[last]);
+    const c = orthogonalise(w);
+    for (let i = 0; i <= last; i++) {
+      H[i * m + last] = c[i];
+      H[last * m + i] = c[i];
+    }
+    norm = Math.max(norm, Math.abs(c[last]));
+    beta = Math.sqrt(dot(w, w));
+    const j = V.length;
+    const full = j === m || j === n;
+    const invariant = beta <= 1e-14 * Math.max(norm, 1e-300);
+    // Ritz pairs at a full basis, and every 5 steps (a spike converges in a handful of steps, long before the basis fills).
+    if (full || (j >= k + 1 && (j - base) % 5 === 0)) {
+      const { theta, Y } = ritz(j);
+      const picked = order(theta);
+      const res = new Float64Array(j);
+      for (let t = 0; t < j; t++) {
+        res[t] = Math.abs(beta * Y[(j - 1) * j + t]);
+        norm = Math.max(norm, Math.abs(theta[t]));
       }
-      norm = Math.max(norm, Math.abs(c[j]));
-      beta = Math.sqrt(dot(w, w));
-      opts.onProgress?.(matvecs, result ? result.picked.length : 0);
-      if (V.length === m || V.length === n) {
-        next = beta > 1e-14 * Math.max(norm, 1e-300) ? w.map((x) => x / beta) : undefined;
+      const wanted = picked.slice(0, k);
+      const done = j === n || wanted.every((t) => res[t] <= tol * norm);
+      result = { theta, Y, j, picked: wanted, res };
+      opts.onProgress?.(matvecs, wanted.filter((t) => res[t] <= tol * norm).length);
+      if (done && (!verify || j === n || (verifying && j - verifyStart >= VERIFY_STEPS))) {
+        converged = true;
         break;
       }
-      if (beta <= 1e-14 * Math.max(norm, 1e-300)) {
-        // Invariant subspace: continue the basis with a fresh direction (zero coupling).
-        beta = 0;
-        const r = randomUnit();
-        if (!r) break;
-        V.push(r);
-      } else {
-        for (let t = 0; t < n; t++) w[t] /= beta;
-        V.push(w);
-        if (j + 1 < m) {
-          H[(j + 1) * m + j] = beta;
-          H[j * m + (j + 1)] = beta;
+      if (matvecs >= maxMatvecs) break;
+      if (full || (done && !verifying)) {
+        // Restart. Verification: keep every converged pair, continue from a random direction orthogonal to them.
+        // Otherwise (thick restart): keep the wanted Ritz vectors and as many of the next ones again; the residual
+        // direction continues the Krylov space (its couplings beta * Y[j-1][.] come back from orthogonalise()).
+        restarts++;
+        const startVerify = done && !verifying;
+        const keep = startVerify
+          ? picked.filter((t) => res[t] <= tol * norm).slice(0, m - VERIFY_STEPS - 1)
+          : picked.slice(0, Math.min(j - 1, k + Math.max(1, Math.floor((m - k) / 2))));
+        const next = !startVerify && !invariant ? w.map((x) => x / beta) : undefined;
+        const kept = combine(Y, j, keep);
+        H.fill(0);
+        V.length = 0;
+        kept.forEach((y, i) => {
+          V.push(y);
+          H[i * m + i] = theta[keep[i]];
+        });
+        let fresh: Float64Array | undefined;
+        if (next) {
+          orthogonalise(next);
+          const sn = Math.sqrt(dot(next, next));
+          if (sn > 1e-8) fresh = next.map((x) => x / sn);
         }
+        fresh ??= randomUnit();
+        if (fresh) V.push(fresh);
+        if (startVerify) {
+          verifying = true;
+          verifyStart = V.length - 1;
+        } else if (verifying) verifyStart = -Infinity; // the verification's steps are behind us: stop once converged
+        base = V.length;
+        continue;
       }
+    } else if (matvecs >= maxMatvecs) break;
+    if (invariant) {
+      // Invariant subspace: continue the basis with a fresh direction (zero coupling).
+      const r = randomUnit();
+      if (!r) {
+        if (!result || result.j !== j) {
+          const { theta, Y } = ritz(j);
+          const picked = order(theta);
+          result = { theta, Y, j, picked: picked.slice(0, k), res: new Float64Array(j) };
+        }
+        converged = true;
+        break;
+      }
+      V.push(r);
+    } else {
+      for (let t = 0; t < n; t++) w[t] /= beta;
+      V.push(w);
+      H[j * m + last] = beta;
+      H[last * m + j] = beta;
     }
+  }
+  if (!result) {
     const j = V.length;
     const { theta, Y } = ritz(j);
-    const picked = order(theta);
-    const res = new Float64Array(j);
-    for (let c = 0; c < j; c++) res[c] = Math.abs(beta * Y[(j - 1) * j + c]);
-    for (let c = 0; c < j; c++) norm = Math.max(norm, Math.abs(theta[c]));
-    const wanted = picked.slice(0, k);
-    const done = j === n || wanted.every((c) => res[c] <= tol * norm);
-    result = { theta, Y, j, picked: wanted, res };
-    if (done && (verified || j === n)) {
-      converged = true;
-      break;
-    }
-    if (matvecs >= maxMatvecs) break;
-    // Thick restart: keep the wanted Ritz vectors and as many of the next ones again (within the basis).
-    restarts++;
-    let keep: number[];
-    if (done) {
-      // Verification cycle: keep every converged pair, continue from a random direction orthogonal to them.
-      verified = true;
-      keep = picked.filter((c) => res[c] <= tol * norm).slice(0, m - 2);
-      next = undefined;
-    } else {
-      keep = picked.slice(0, Math.min(j - 1, k + Math.max(1, Math.floor((m - k) / 2))));
-    }
-    const kept = combine(Y, j, keep);
-    H.fill(0);
-    V.length = 0;
-    kept.forEach((y, i) => {
-      V.push(y);
-      H[i * m + i] = theta[keep[i]];
-    });
-    if (next) {
-      // The residual direction couples to kept vector i with beta * Y[j-1][c_i]; orthogonalise() recomputes it.
-      orthogonalise(next);
-      const s = Math.sqrt(dot(next, next));
-      if (s > 1e-8) {
-        for (let t = 0; t < n; t++) next[t] /= s;
-        V.push(next);
-      } else {
-        const r = randomUnit();
-        if (r) V.push(r);
-      }
-    } else {
-      const r = randomUnit();
-      if (r) V.push(r);
-    }
-    next = undefined;
+    result = { theta, Y, j, picked: order(theta).slice(0, k), res: new Float64Array(j).fill(Infinity) };
   }
 
   const { theta, Y, j, picked, res } = result as NonNullable<typeof result>;

@@ -9,7 +9,8 @@
  *   s.densities;                // Arrow 'density': curves '<label>:histogram', '<label>:kde' (and ':theory')
  *   s.spectra[0].spikes;        // outliers above the bulk; s.spectra[0].vectors their eigenvectors
  *
- * Dense eigensolvers (LAPACK dsyevd for the values, dsyevr for the top eigenvectors) up to n ~ 8000 here;
+ * Dense eigensolvers (LAPACK dsyevd for the values; the spikes' eigenvectors by Lanczos on the matrix, or dsyevr
+ * for many vectors) up to n ~ 8000 here;
  * beyond, topSpectrum() runs Lanczos on the kernel or on an NTK-vector product without forming the kernel.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,7 +18,7 @@ import type { Table } from 'apache-arrow';
 import { resultSchema, ResultStream, spectrumBatch, type DensityColumns, type SpectrumColumns } from '../arrow';
 import { InvalidOptionError, ShapeError } from '../errors';
 import type { Matrix } from '../linalg';
-import { checkFinite, checkMatrix } from '../linalg/validate';
+import { checkMatrix } from '../linalg/validate';
 import { Kernel, type KernelKind, type LayerwiseNtk } from '../ntk/kernel';
 import type { LawDensity } from '../theory/density';
 import { densityTable, lawCurve, type DensityCurve } from '../theory/density-table';
@@ -94,9 +95,23 @@ function kernelMatrix(k: Kernel, index: number): Matrix {
   if (r !== c) throw new ShapeError(`spectrum: ${name} is ${r} x ${c}; a spectrum needs a square kernel of one batch (x2 omitted)`);
   const m: Matrix = { rows: r, cols: c, data: k.values };
   checkMatrix('spectrum', name, m);
-  checkFinite('spectrum', name, m);
   checkSymmetric('spectrum', name, m);
   return m;
+}
+
+/**
+ * Eigenvectors of the top k eigenvalues. For a few spikes (k <= 32, k <= n/4) Lanczos on the dense matrix
+ * (O(n^2) per product, a few dozen products: spikes stand apart from the bulk, so it converges fast) to a residual
+ * of 1e-11 max|lambda|, accepted when its values agree with dsyevd's to 1e-10; otherwise dsyevr on the index range.
+ */
+async function topVectors(m: Matrix, values: Float64Array, k: number): Promise<Matrix<Float64Array>> {
+  if (k <= 32 && 4 * k <= m.rows) {
+    // No verification cycle: the values are checked against dsyevd's, which would expose a missed multiple eigenvalue.
+    const r = await lanczos(m, { k, tol: 1e-11, verify: false });
+    const scale = Math.max(Math.abs(values[0]), Math.abs(values[values.length - 1])) || 1;
+    if (r.converged && r.values.every((v, j) => Math.abs(v - values[j]) <= 1e-10 * scale)) return r.vectors;
+  }
+  return topEigenvectors(m, k);
 }
 
 /** Eigen-spectra of kernels (see the file comment): per-kernel results plus 'spectrum' and 'density' Arrow tables. */
@@ -121,7 +136,7 @@ export async function spectrum(kernels: Kernel | readonly Kernel[] | LayerwiseNt
       ? detectSpikes(values, { edge: law.support[law.support.length - 1][1], width: law.support[law.support.length - 1][1] - law.support[0][0] })
       : detectSpikes(values);
     const count = want === 'spikes' ? spikes.count : want === 'all' ? n : Math.min(n, want as number);
-    const vectors = count > 0 ? await topEigenvectors(m, count) : undefined;
+    const vectors = count > 0 ? await topVectors(m, values, count) : undefined;
     const exclude = Math.min(spikes.count, n - 1);
     const h = histogram(values, { exclude, bins: opts.bins });
     const d = kde(values, { exclude, points: opts.kdePoints, bandwidth: opts.bandwidth });

@@ -40,6 +40,19 @@ describe('spectrum', () => {
     const top = s.spectra[0];
     assert.ok(top.spikes.count >= 1);
     assert.equal(top.vectors?.cols, top.spikes.count);
+    // The spikes' eigenvectors (Lanczos on the matrix): unit, with residual |K v - lambda v| <= 1e-10 lambda_max.
+    const K64 = lw.ntk.float64();
+    const V = top.vectors as { rows: number; cols: number; data: Float64Array };
+    for (let c = 0; c < V.cols; c++) {
+      let norm = 0, res = 0;
+      for (let i = 0; i < 150; i++) {
+        let s = 0;
+        for (let j = 0; j < 150; j++) s += K64[i * 150 + j] * V.data[j * V.cols + c];
+        res = Math.max(res, Math.abs(s - top.eigenvalues[c] * V.data[i * V.cols + c]));
+        norm += V.data[i * V.cols + c] ** 2;
+      }
+      assert.ok(Math.abs(norm - 1) < 1e-12 && res <= 1e-10 * full[0], `spike ${c}: |v|^2 = ${norm}, residual ${res}`);
+    }
     assert.ok(top.summary.effectiveRank > 1 && top.summary.effectiveRank < 150);
     // Densities: histogram and kde for each kernel.
     const curves = new Set(strings(s.densities.getChild('curve')));

@@ -2,7 +2,7 @@
  * The Marchenko-Pastur law (Marchenko & Pastur 1967): the limiting spectrum of S = X X^T / N for X p x N with
  * iid entries of mean 0 and variance sigma^2, p / N -> gamma. Support [sigma^2 (1 - sqrt gamma)^2, sigma^2 (1 + sqrt gamma)^2],
  * density sqrt((b - x)(x - a)) / (2 pi sigma^2 gamma x), and an atom of mass 1 - 1/gamma at 0 when gamma > 1
- * (Bai & Silverstein 2010, Spectral Analysis of Large Dimensional Random Matrices, eq. (3.1.1)).
+ * (Bai & Silverstein 2010, Spectral Analysis of Large Dimensional Random Matrices, chapter 3).
  * Computed like every law, from its Stieltjes fixed point m = 1 / (sigma^2 (1 - gamma - gamma z m) - z): it is the
  * one-layer linear case of ./linear-width (b = 1, input spectrum delta_{sigma^2}); the closed form is kept for checks.
  */
@@ -44,7 +44,7 @@ export function marchenkoPastur(params: MarchenkoPasturParams): SpectralLaw {
   return {
     name: 'marchenko-pastur',
     params: { ratio: gamma, variance: s2 },
-    citation: 'Marchenko & Pastur (1967); Bai & Silverstein (2010), eq. (3.1.1)',
+    citation: 'Marchenko & Pastur (1967); Bai & Silverstein (2010), chapter 3',
     bounds: [lo, hi],
     atomCandidates: gamma > 1 ? [0] : [],
     problem: linearWidthProblem(spec),

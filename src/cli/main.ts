@@ -1,17 +1,23 @@
 /** The `ntk-lab` command: dispatches to subcommands and turns ntk-lab errors into one-line messages. */
 import { NtkLabError } from '../errors';
+import { INSTALL_USAGE, installCommand, kernelCommand } from './install-command';
 import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
 
 const USAGE = `ntk-lab <command> [options]
 
 commands:
-  ntk      explicit NTK and layerwise components of a seeded MLP on Gaussian inputs
-  one-step one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
+  ntk        explicit NTK and layerwise components of a seeded MLP on Gaussian inputs
+  install    install the Jupyter kernelspec 'ntk-lab' (TypeScript with comms and widgets)
+  uninstall  remove it
+  kernel     run the kernel on a connection file (what the kernelspec does)
+  one-step   one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
 
 ${NTK_USAGE}
 
-${ONE_STEP_USAGE}`;
+${ONE_STEP_USAGE}
+
+${INSTALL_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +28,11 @@ export async function main(argv: string[]): Promise<number> {
         return await ntkCommand(rest);
       case 'one-step':
         return await oneStepCommand(rest);
+      case 'install':
+      case 'uninstall':
+        return await installCommand(command, rest);
+      case 'kernel':
+        return await kernelCommand(rest);
       case undefined:
       case 'help':
       case '--help':

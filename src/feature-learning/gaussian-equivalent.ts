@@ -40,7 +40,9 @@ export function gaussianEquivalentRisk(inputs: GaussianEquivalentInputs): number
   const { singular, N, n, lambda, noise, student, teacher } = inputs;
   const r = singular.values.length;
   if (singular.projections.length !== r) throw new ShapeError(`gaussianEquivalentRisk: ${r} singular values but ${singular.projections.length} projections`);
+  if (!Number.isInteger(N) || N < 1 || !Number.isInteger(n) || n < 1) throw new InvalidOptionError(`gaussianEquivalentRisk: N and n must be positive integers, got N = ${N}, n = ${n}`);
   if (r > N) throw new ShapeError(`gaussianEquivalentRisk: ${r} singular values for width N = ${N}`);
+  if (!(Number.isFinite(noise) && noise >= 0)) throw new InvalidOptionError(`gaussianEquivalentRisk: noise must be a finite number >= 0, got ${noise}`);
   if (!(Number.isFinite(lambda) && lambda > 0)) throw new InvalidOptionError(`gaussianEquivalentRisk: lambda must be a finite number > 0, got ${lambda}`);
   const mu1 = student.mu1;
   const star2 = student.muStar * student.muStar;

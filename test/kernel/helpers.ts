@@ -89,5 +89,7 @@ export function jupyterEnv(prefix: string, root: string): NodeJS.ProcessEnv {
     JUPYTER_RUNTIME_DIR: join(root, 'jupyter-runtime'),
     JUPYTER_CONFIG_DIR: join(root, 'jupyter-config'),
     JUPYTER_PLATFORM_DIRS: '1',
+    // The driver imports a helper module beside it: no __pycache__ in the source tree.
+    PYTHONDONTWRITEBYTECODE: '1',
   };
 }

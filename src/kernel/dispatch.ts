@@ -63,7 +63,8 @@ export function dispatch(req: Message, channel: RequestChannel, d: DispatchDeps)
   }
   d.iopub.status('busy', req.header);
   try {
-    const handler = HANDLERS[type];
+    // Own keys only: a msg_type such as 'constructor' must not reach Object's prototype.
+    const handler = Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : undefined;
     if (handler) handler(req, d);
     else d.log.warn(`${channel}: unhandled msg_type '${type}'`);
   } finally {

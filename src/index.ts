@@ -43,3 +43,4 @@ export type {
   KernelRidgeOptions,
   GradientDescentMseOptions,
 } from './predict';
+export * from './feature-learning';

@@ -44,3 +44,34 @@ export type {
   GradientDescentMseOptions,
 } from './predict';
 export * from './feature-learning';
+export {
+  commsAvailable,
+  openComm,
+  registerTarget,
+  unregisterTarget,
+  cellSignal,
+  openWidget,
+  onWidgetOpened,
+  display,
+  Comm,
+  WidgetModel,
+  WIDGET_PROTOCOL_VERSION,
+  WIDGET_VIEW_MIME,
+  CommUnavailableError,
+  CommClosedError,
+} from './kernel';
+export type {
+  CommHandler,
+  CommMessage,
+  TargetHandler,
+  DisplayHandle,
+  DisplayOptions,
+  MimeBundle,
+  ChangeHandler,
+  CustomHandler,
+  WidgetSpec,
+  WidgetState,
+  StateValue,
+  BufferPath,
+  BinaryLike,
+} from './kernel';

@@ -23,9 +23,10 @@ export function decodeBatch<K extends WidgetKind>(bytes: Uint8Array, kind: K, ro
   let schema: Schema;
   let batches: RecordBatch[];
   try {
-    const reader = RecordBatchReader.from(bytes);
-    batches = reader.readAll();
+    // open() reads the schema message; readAll() closes the reader, which forgets its schema.
+    const reader = RecordBatchReader.from(bytes).open();
     schema = reader.schema;
+    batches = reader.readAll();
   } catch (e) {
     throw new WidgetDataError(`not a readable Arrow IPC stream (truncated or corrupt?): ${e instanceof Error ? e.message : String(e)}`);
   }

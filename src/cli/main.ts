@@ -3,6 +3,7 @@ import { NtkLabError } from '../errors';
 import { INSTALL_USAGE, installCommand, kernelCommand } from './install-command';
 import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
+import { RUN_NOTEBOOKS_USAGE, runNotebooksCommand } from './run-notebooks-command';
 
 const USAGE = `ntk-lab <command> [options]
 
@@ -12,12 +13,15 @@ commands:
   uninstall  remove it
   kernel     run the kernel on a connection file (what the kernelspec does)
   one-step   one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
+  run-notebooks  execute notebooks headless on the ntk-lab kernel (nbclient) and write the executed copies
 
 ${NTK_USAGE}
 
 ${ONE_STEP_USAGE}
 
-${INSTALL_USAGE}`;
+${INSTALL_USAGE}
+
+${RUN_NOTEBOOKS_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
         return await installCommand(command, rest);
       case 'kernel':
         return await kernelCommand(rest);
+      case 'run-notebooks':
+        return await runNotebooksCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -20,6 +20,7 @@ export interface DecodedBatch<K extends WidgetKind = WidgetKind> {
 export function decodeBatch<K extends WidgetKind>(bytes: Uint8Array, kind: K, rows?: number): DecodedBatch<K> {
   if (!(bytes instanceof Uint8Array)) throw new WidgetDataError(`expected the batch's bytes, got ${describeValue(bytes)}`);
   if (bytes.byteLength < 8) throw new WidgetDataError(`buffer of ${bytes.byteLength} bytes is too short to be an Arrow IPC stream`);
+  if (!endsWithEos(bytes)) throw new WidgetDataError(`buffer of ${bytes.byteLength} bytes ends without Arrow's end-of-stream marker: truncated`);
   let schema: Schema;
   let batches: RecordBatch[];
   try {
@@ -46,6 +47,14 @@ export function decodeBatch<K extends WidgetKind>(bytes: Uint8Array, kind: K, ro
     columns[name] = readColumn(chunks, type, total, name);
   }
   return { kind, rows: total, columns: columns as KindColumns<K>, metadata: schema.metadata };
+}
+
+/** True when the bytes end in the end-of-stream marker: continuation 0xFFFFFFFF then length 0 (or, pre-1.0, length 0 alone). */
+function endsWithEos(b: Uint8Array): boolean {
+  const n = b.byteLength;
+  const zero4 = b[n - 1] === 0 && b[n - 2] === 0 && b[n - 3] === 0 && b[n - 4] === 0;
+  const cont = b[n - 5] === 0xff && b[n - 6] === 0xff && b[n - 7] === 0xff && b[n - 8] === 0xff;
+  return zero4 && (cont || n % 8 === 4);
 }
 
 function checkMetadata(schema: Schema, kind: WidgetKind): void {

@@ -1,15 +1,16 @@
 /**
  * `ntk-lab install | uninstall [--prefix P | --sys-prefix | --user] [--python PY]`: writes (removes) the
- * 'ntk-lab' kernelspec where Jupyter looks: P/share/jupyter/kernels, the Python environment's
+ * 'ntk-lab' kernelspec, and the prebuilt ntk-lab-widgets JupyterLab extension beside it, where Jupyter looks: P/share/jupyter/kernels, the Python environment's
  * sys.prefix, or the user's Jupyter data folder (the default, as `jupyter kernelspec install --user`).
  * `ntk-lab kernel <connection-file>` runs the kernel itself (what the kernelspec does, by absolute paths).
  */
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
 import { DISPLAY_NAME, kernelJson, KERNEL_NAME, removeKernelspec, writeKernelspec } from '../kernel/kernelspec';
+import { installLabextension, prebuiltExtensionDir, removeLabextension } from '../display/labextension';
 
 export const INSTALL_USAGE = `usage: ntk-lab install   [--prefix P | --sys-prefix | --user] [--python PY]
        ntk-lab uninstall [--prefix P | --sys-prefix | --user] [--python PY]
@@ -67,10 +68,15 @@ export async function installCommand(command: 'install' | 'uninstall', argv: str
     const where = writeKernelspec(dir, spec);
     out(`installed kernelspec '${KERNEL_NAME}' (${DISPLAY_NAME}) in ${where}`);
     out(`  runs: ${(spec as { argv: string[] }).argv.join(' ')}`);
+    // The widgets' prebuilt JupyterLab extension goes into the same Jupyter data dir (kernels/ and labextensions/).
+    const ext = installLabextension(dirname(dir));
+    out(ext ? `installed JupyterLab extension ntk-lab-widgets in ${ext}` : `no prebuilt widgets extension at ${prebuiltExtensionDir()} (npm run build:widgets): widgets will show their static fallback`);
     return 0;
   }
   const removed = removeKernelspec(dir);
   out(removed ? `removed kernelspec '${KERNEL_NAME}' from ${removed}` : `no kernelspec '${KERNEL_NAME}' in ${dir}: nothing to remove`);
+  const ext = removeLabextension(dirname(dir));
+  if (ext) out(`removed JupyterLab extension ntk-lab-widgets from ${ext}`);
   return 0;
 }
 

@@ -5,7 +5,7 @@
  *
  *   import { spectrum, topSpectrum } from './spectra';
  *   const s = await spectrum(await ntkLayerwise(net, x), { vectors: 'spikes' });  // NTK and its components
- *   const top = await topSpectrum((v) => ntkVp(net, x, v), { n: 20000, k: 10 });  // no kernel formed
+ *   const top = await topSpectrum((v) => ntkVp(net, x, v), { n: 20000, k: 10, tol: 1e-6 });  // no kernel formed
  */
 export { spectrum, topSpectrum } from './spectrum';
 export type { SpectrumOptions, SpectrumResult, KernelSpectrum, TopSpectrumOptions } from './spectrum';

@@ -11,6 +11,7 @@
  * vector orthogonal to the converged ones: a missed eigenvalue above the k-th shows up as a new Ritz value.
  *
  *   const { values, vectors } = await lanczos(op, { n: 20000, k: 10 });   // op: v -> NTK v
+ *   await lanczos((v) => ntkVp(net, x, v), { n, k: 10, tol: 1e-6 });     // the engine's float32 product
  */
 import { CancelledError, InvalidOptionError, NonFiniteError, ShapeError } from '../errors';
 import { eigh, type Matrix } from '../linalg';
@@ -103,7 +104,9 @@ export async function lanczos(a: Matrix | SymmetricOperator, opts: LanczosOption
     if (opts.signal?.aborted) throw new CancelledError(`lanczos cancelled after ${matvecs} operator applications`);
     const w = await apply(v);
     matvecs++;
-    if (!(w instanceof Float64Array) || w.length !== n) throw new ShapeError(`lanczos: the operator returned ${w && (w as { length?: number }).length} values for a vector of length ${n}`);
+    if (!(w instanceof Float64Array || w instanceof Float32Array) || w.length !== n) {
+      throw new ShapeError(`lanczos: the operator must return a Float64Array or Float32Array of length ${n}, got ${w && (w as { length?: number }).length} values`);
+    }
     const out = Float64Array.from(w);
     for (let i = 0; i < n; i++) if (out[i] - out[i] !== 0) throw new NonFiniteError(`lanczos: the operator returned ${out[i]} at index ${i}`);
     return out;

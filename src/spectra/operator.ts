@@ -1,13 +1,16 @@
 /**
  * A symmetric linear operator as Lanczos sees it: v -> A v on Float64Array(n), sync or async. The NTK-vector
- * product of the engine (NtkMethod 'vp') is one; so is a dense matrix (matrixOperator).
+ * product of the engine (ntkVp(model, x, v)) is one; so is a dense matrix (matrixOperator).
  */
 import { ShapeError } from '../errors';
 import { matmul, type Matrix } from '../linalg';
 import { checkMatrix, checkSquare } from '../linalg/validate';
 
-/** v (length n) -> A v (length n, a fresh array or a reused one the caller does not keep) for a symmetric A. */
-export type SymmetricOperator = (v: Float64Array) => Float64Array | Promise<Float64Array>;
+/**
+ * v (length n) -> A v (length n) for a symmetric A; the result may be a reused array (it is copied at once) and
+ * may be float32, as the engine's ntkVp returns, which limits Lanczos's attainable tolerance to ~1e-6.
+ */
+export type SymmetricOperator = (v: Float64Array) => Float64Array | Float32Array | Promise<Float64Array | Float32Array>;
 
 /** The operator v -> a v of a square matrix (float64 GEMV through linalg; a float32 matrix is promoted once). */
 export function matrixOperator(a: Matrix): { n: number; apply: SymmetricOperator } {

@@ -2,12 +2,13 @@
  * bench/spectra: spectrum() of an MLP NTK at n = 1000, 2000, 4000 (values only, and with the spikes'
  * eigenvectors) beside numpy.linalg.eigvalsh / eigh on the same kernel in the same invocation
  * (bench/spectra_numpy.py from the project's .venv, same thread count), then a Lanczos top-10 at n = 20,000
- * through NTK-vector products without forming the kernel (a child process, so its peak RSS is its own).
+ * through NTK-vector products without forming the kernel: the explicit MLP product below and the engine's ntkVp,
+ * each in a child process, so that its peak RSS is its own.
  *
  *   npm run build && node build/bench/spectra.js [--n 1000,2000,4000] [--repeat 3] [--threads 2] [--lanczos-n 20000]
  *
  * Network: MLP 100-256-256-1, relu, NTK parameterisation with biases (sigma_w = 1, sigma_b = 0.1), seeded.
- * The NTK-vector product (until the engine's ntkVp lands) is the explicit one for MLPs, in float64:
+ * The explicit NTK-vector product for MLPs, in float64 (the engine's ntkVp is float32):
  *   Theta v = sum_l m_l^2 rowdot(D_l, H_{l-1} (H_{l-1}^T diag(v) D_l)) + bm_l^2 D_l (D_l^T v),
  * H_{l-1} the layer inputs, D_l = d f / d z_l (n x n_l), m_l, bm_l the weight and bias multipliers.
  */
@@ -19,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { ensureBackend } from '../src/backend';
 import { eighAsync, linalgInfo, matmul, type Matrix } from '../src/linalg';
 import { activation, mlp, type Mlp } from '../src/models';
-import { ntk } from '../src/ntk';
+import { ntk, ntkVp } from '../src/ntk';
 import { Rng } from '../src/random';
 import { lanczos, spectrum } from '../src/spectra';
 
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '2' },
     'lanczos-n': { type: 'string', default: '20000' },
     'lanczos-child': { type: 'string' },
+    operator: { type: 'string', default: 'explicit' },
   },
 });
 
@@ -117,17 +119,22 @@ async function best<T>(repeat: number, f: () => Promise<T>): Promise<{ seconds: 
   return { seconds, result: result as T };
 }
 
-/** Child: Lanczos top-10 at n through the NTK-vector product; prints one JSON line. */
-async function lanczosChild(n: number): Promise<void> {
+/**
+ * Child: Lanczos top-10 at n through an NTK-vector product, prints one JSON line. 'explicit': the float64 MLP
+ * product above (tol 1e-10); 'engine': ntk-lab's ntkVp (float32, so tol 1e-6).
+ */
+async function lanczosChild(n: number, operator: string): Promise<void> {
   await ensureBackend();
   const rssBefore = process.memoryUsage().rss;
   const net = network(1);
   const x = new Rng(2).normals32(n * ARCH.inputDim);
   const t0 = performance.now();
-  const op = mlpNtkOperator(net, x, n);
+  const op = operator === 'engine'
+    ? { apply: (v: Float64Array) => ntkVp(net, { rows: n, cols: ARCH.inputDim, data: x }, v), bytes: 0 }
+    : mlpNtkOperator(net, x, n);
   const setup = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  const r = await lanczos(op.apply, { n, k: 10, tol: 1e-10 });
+  const r = await lanczos(op.apply, { n, k: 10, tol: operator === 'engine' ? 1e-6 : 1e-10 });
   const seconds = (performance.now() - t1) / 1000;
   console.log(JSON.stringify({
     n, setup, seconds, matvecs: r.matvecs, restarts: r.restarts, converged: r.converged,
@@ -137,7 +144,7 @@ async function lanczosChild(n: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (args['lanczos-child']) return lanczosChild(Number(args['lanczos-child']));
+  if (args['lanczos-child']) return lanczosChild(Number(args['lanczos-child']), args.operator);
   const threads = Number(args.threads);
   const repeat = Number(args.repeat);
   await ensureBackend();
@@ -195,14 +202,17 @@ async function main(): Promise<void> {
   console.log("'+spike vectors' = values (dsyevd) + the spikes' eigenvectors (dsyevr on the top range), against numpy.linalg.eigh (all vectors)");
   const ln = args['lanczos-n'];
   if (ln && ln !== '0') {
-    const out = execFileSync(process.execPath, [__filename, '--lanczos-child', ln], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const r = JSON.parse(out.trim().split('\n').pop() as string) as {
-      n: number; setup: number; seconds: number; matvecs: number; converged: boolean; values: number[]; residuals: number[]; featureBytes: number; rssBefore: number; peakRss: number;
-    };
-    const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
-    console.log(`Lanczos top-10 at n = ${r.n} through NTK-vector products: ${r.seconds.toFixed(1)} s, ${r.matvecs} products (${(r.seconds / r.matvecs).toFixed(2)} s each), converged: ${r.converged}; features ${r.setup.toFixed(1)} s`);
-    console.log(`  top values ${r.values.slice(0, 3).map((v) => v.toPrecision(6)).join(', ')}, ... ${r.values[9].toPrecision(6)}; max residual ${Math.max(...r.residuals).toExponential(1)}`);
-    console.log(`  peak RSS ${mb(r.peakRss)} (process start ${mb(r.rssBefore)}, features ${mb(r.featureBytes)}); the kernel would need ${mb(r.n * r.n * 4)} in float32, ${mb(r.n * r.n * 8)} in float64`);
+    for (const operator of ['explicit', 'engine']) {
+      const out = execFileSync(process.execPath, [__filename, '--lanczos-child', ln, '--operator', operator], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+        n: number; setup: number; seconds: number; matvecs: number; converged: boolean; values: number[]; residuals: number[]; featureBytes: number; rssBefore: number; peakRss: number;
+      };
+      const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+      const what = operator === 'engine' ? "the engine's ntkVp (float32, tol 1e-6)" : 'the explicit MLP product (float64, tol 1e-10)';
+      console.log(`Lanczos top-10 at n = ${r.n} through ${what}: ${r.seconds.toFixed(1)} s, ${r.matvecs} products (${(r.seconds / r.matvecs).toFixed(2)} s each), converged: ${r.converged}${operator === 'explicit' ? `; features ${r.setup.toFixed(1)} s, ${mb(r.featureBytes)}` : ''}`);
+      console.log(`  top values ${r.values.slice(0, 3).map((v) => v.toPrecision(6)).join(', ')}, ... ${r.values[9].toPrecision(6)}; max residual ${Math.max(...r.residuals).toExponential(1)}`);
+      console.log(`  peak RSS ${mb(r.peakRss)} (at start ${mb(r.rssBefore)}); the kernel would need ${mb(r.n * r.n * 4)} in float32, ${mb(r.n * r.n * 8)} in float64`);
+    }
   }
 }
 

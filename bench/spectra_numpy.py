@@ -2,6 +2,11 @@
 """numpy's symmetric eigensolvers on a kernel written by bench/spectra.ts, timed in the same invocation.
 
     .venv/bin/python bench/spectra_numpy.py FILE N [--repeat 3] [--threads 2]
+    .venv/bin/python bench/spectra_numpy.py FILE N --serve [--threads 2]
+
+--serve keeps the kernel loaded and answers one command per stdin line ('eigvalsh' or 'eigh') with one JSON
+line {"op", "seconds"} (the first answer also carries "values"), so that the bench can interleave numpy's runs
+with its own: on a shared machine, load that changes between two blocks of runs would otherwise decide the ratio.
 
 FILE holds the n x n kernel as raw little-endian float64 (row-major). numpy.linalg.eigvalsh (LAPACK dsyevd,
 values only) and numpy.linalg.eigh (dsyevd with vectors) are each run --repeat times; one JSON line is printed:
@@ -22,12 +27,29 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--serve", action="store_true")
     args = ap.parse_args()
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
     import numpy as np
 
     a = np.fromfile(args.file, dtype="<f8").reshape(args.n, args.n)
+    if args.serve:
+        first = True
+        for line in sys.stdin:
+            op = line.strip()
+            if op == "quit":
+                break
+            fn = np.linalg.eigvalsh if op == "eigvalsh" else np.linalg.eigh
+            t = time.perf_counter()
+            r = fn(a)
+            out = {"op": op, "seconds": time.perf_counter() - t, "numpy": np.__version__}
+            if first and op == "eigvalsh":
+                out["values"] = [float(v) for v in r[::-1]]
+                first = False
+            sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
+        return
     runs = {"eigvalsh": [], "eigh": []}
     values = None
     for _ in range(args.repeat):

@@ -129,7 +129,12 @@ export async function spectrum(kernels: Kernel | readonly Kernel[] | LayerwiseNt
   for (let i = 0; i < list.length; i++) {
     const k = list[i];
     let m: Matrix = kernelMatrix(k, i);
-    if (opts.theory && isTheory(opts.theory)) m = opts.theory.prepare(k);
+    if (opts.theory && isTheory(opts.theory)) {
+      if (k.kind !== opts.theory.kernel) {
+        throw new InvalidOptionError(`spectrum: opts.theory is the law of the ${opts.theory.kernel}, but kernels[${i}] ('${k.label}') is a ${k.kind}: pass only the kernel the law describes`);
+      }
+      m = opts.theory.prepare(k);
+    }
     const n = m.rows;
     const values = (await symmetricEigen(m, { checkSymmetric: false, name: `kernels[${i}]` })).values;
     const spikes = law && law.support.length

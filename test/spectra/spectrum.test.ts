@@ -69,6 +69,7 @@ describe('spectrum', () => {
     assert.ok(d && d.law === 'deformed-semicircle' && d.ks < 0.1 && d.w1 < 0.1, JSON.stringify(d));
     assert.equal(s.spectra[0].spikes.method, 'law-edge');
     assert.ok(strings(s.densities.getChild('curve')).includes('ck:layer1:theory'));
+    await assert.rejects(spectrum(await ntk(net, x), { theory: t }), /the law of the ck, but kernels\[0\] \('ntk'\) is a ntk/);
   });
 
   it('topSpectrum: Lanczos on a kernel, with its table', async () => {

@@ -1,5 +1,6 @@
 /** The `ntk-lab` command: dispatches to subcommands and turns ntk-lab errors into one-line messages. */
 import { NtkLabError } from '../errors';
+import { EXPORT_USAGE, exportCommand } from './export-command';
 import { INSTALL_USAGE, installCommand, kernelCommand } from './install-command';
 import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
@@ -14,6 +15,7 @@ commands:
   kernel     run the kernel on a connection file (what the kernelspec does)
   one-step   one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
   run-notebooks  execute notebooks headless on the ntk-lab kernel (nbclient) and write the executed copies
+  export     an executed notebook as one self-contained HTML page and one image per figure
 
 ${NTK_USAGE}
 
@@ -21,7 +23,9 @@ ${ONE_STEP_USAGE}
 
 ${INSTALL_USAGE}
 
-${RUN_NOTEBOOKS_USAGE}`;
+${RUN_NOTEBOOKS_USAGE}
+
+${EXPORT_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await kernelCommand(rest);
       case 'run-notebooks':
         return await runNotebooksCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
       case undefined:
       case 'help':
       case '--help':

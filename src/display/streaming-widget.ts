@@ -117,6 +117,12 @@ export abstract class StreamingWidget {
     this.channel.pushBytes(stream, bytes, rows);
   }
 
+  /** Ends the streams that sendIpc() fed (marks them complete, or `state`) and refreshes the display. */
+  finish(state: 'complete' | 'cancelled' | 'failed' = 'complete', error?: string): void {
+    this.channel.endRunning(state, error);
+    this.refreshDisplay();
+  }
+
   /** Closes the widget model: views in the page go blank. */
   close(): void {
     this.controller?.abort(new CancelledError('widget closed'));

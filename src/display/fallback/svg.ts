@@ -134,7 +134,8 @@ export function figureSvg(fig: Figure): string {
     const top = M.t + i * (PANEL_H + 20);
     const yLog = p.axis.type === 'log';
     const hasBars = p.traces.some((t) => t.type === 'bar');
-    const [ylo, yhi] = extent(p.traces, 'y', yLog, hasBars || p.axis.rangemode === 'tozero');
+    // A fixed range (Plotly's: log10 units on a log axis) wins over the data's extent.
+    const [ylo, yhi] = p.axis.range ? (yLog ? [10 ** p.axis.range[0], 10 ** p.axis.range[1]] : p.axis.range) : extent(p.traces, 'y', yLog, hasBars || p.axis.rangemode === 'tozero');
     const sy = scale(ylo, yhi, top + PANEL_H, top, yLog);
     body.push(axisLines(sx, sy, top, PANEL_H, fig.layout.xaxis?.title?.text ?? '', p.axis.title?.text ?? '', i === panels.length - 1));
     const base = yLog ? top + PANEL_H : sy.px(Math.max(ylo, Math.min(0, yhi)));

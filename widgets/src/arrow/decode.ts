@@ -1,6 +1,6 @@
 /**
  * One comm buffer -> one batch of plot data. The buffer must be a complete Arrow IPC stream (schema,
- * record batches, end) of the expected result kind, written by ntk-lab, with the columns the widget
+ * record batches, end; or a complete IPC file) of the expected result kind, written by ntk-lab, with the columns the widget
  * reads in the expected types and the row count the message announced. Anything else (not Arrow, cut
  * short, another kind, a newer schema, a missing column) is a WidgetDataError that names what is wrong.
  */
@@ -20,7 +20,14 @@ export interface DecodedBatch<K extends WidgetKind = WidgetKind> {
 export function decodeBatch<K extends WidgetKind>(bytes: Uint8Array, kind: K, rows?: number): DecodedBatch<K> {
   if (!(bytes instanceof Uint8Array)) throw new WidgetDataError(`expected the batch's bytes, got ${describeValue(bytes)}`);
   if (bytes.byteLength < 8) throw new WidgetDataError(`buffer of ${bytes.byteLength} bytes is too short to be an Arrow IPC stream`);
-  if (!endsWithEos(bytes)) throw new WidgetDataError(`buffer of ${bytes.byteLength} bytes ends without Arrow's end-of-stream marker: truncated`);
+  if (isFileFormat(bytes)) {
+    if (!endsWithMagic(bytes)) throw new WidgetDataError(`Arrow IPC file of ${bytes.byteLength} bytes lacks its closing 'ARROW1' magic: truncated`);
+  } else {
+    if (!(bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff)) {
+      throw new WidgetDataError(`not an Arrow IPC stream: it starts with bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')}, not ff ff ff ff`);
+    }
+    if (!endsWithEos(bytes)) throw new WidgetDataError(`buffer of ${bytes.byteLength} bytes ends without Arrow's end-of-stream marker: truncated`);
+  }
   let schema: Schema;
   let batches: RecordBatch[];
   try {
@@ -47,6 +54,17 @@ export function decodeBatch<K extends WidgetKind>(bytes: Uint8Array, kind: K, ro
     columns[name] = readColumn(chunks, type, total, name);
   }
   return { kind, rows: total, columns: columns as KindColumns<K>, metadata: schema.metadata };
+}
+
+const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // 'ARROW1'
+
+/** True for the IPC file format (an .arrow file's bytes), which the reader also takes. */
+function isFileFormat(b: Uint8Array): boolean {
+  return MAGIC.every((m, i) => b[i] === m);
+}
+
+function endsWithMagic(b: Uint8Array): boolean {
+  return MAGIC.every((m, i) => b[b.byteLength - 6 + i] === m);
 }
 
 /** True when the bytes end in the end-of-stream marker: continuation 0xFFFFFFFF then length 0 (or, pre-1.0, length 0 alone). */

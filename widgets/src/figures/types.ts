@@ -55,6 +55,8 @@ export interface Axis {
   domain?: [number, number];
   anchor?: 'x' | 'y' | 'x2' | 'y2';
   autorange?: boolean | 'reversed';
+  /** Fixed range (data units; log10 of them on a log axis, as Plotly wants). */
+  range?: [number, number];
   rangemode?: 'normal' | 'tozero';
   exponentformat?: 'e' | 'power' | 'SI' | 'none';
   zeroline?: boolean;

@@ -27,6 +27,12 @@ export abstract class StreamModel extends DOMWidgetModel {
   store!: StreamStore;
   /** Decode and data errors, newest last, shown by the views. */
   dataErrors: string[] = [];
+  /**
+   * Paint timings of this model's data, across its views (an output re-rendered when the kernel refreshes
+   * the static fallback gets a new view; the first paint is still the first view's): performance.now()
+   * of the first batch and of the first non-empty paint, its wall-clock time, and redraws by all views.
+   */
+  readonly timing: { firstData?: number; firstPaint?: number; firstPaintEpoch?: number; draws: number } = { draws: 0 };
   private requested = new Map<string, { generation: number; from: number; at: number }>();
 
   override defaults(): Backbone.ObjectHash {
@@ -72,6 +78,7 @@ export abstract class StreamModel extends DOMWidgetModel {
     this.requested.delete(msg.stream);
     this.dataErrors.push(...r.errors);
     if (r.appended.length > 0) {
+      this.timing.firstData ??= performance.now();
       try {
         this.ingest(msg.stream, r.appended);
       } catch (e) {

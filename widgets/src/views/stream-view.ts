@@ -31,9 +31,6 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
   private throttle!: RedrawThrottle;
   private drawn: Figure | undefined;
   private plotted = false;
-  private renderAt = 0;
-  private firstDataAt: number | undefined;
-  private firstPaintMs: number | undefined;
   private viewError: string | null = null;
 
   /** The model, typed. */
@@ -53,7 +50,6 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
   protected abstract rows(): number;
 
   override render(): void {
-    this.renderAt = performance.now();
     const el = this.el as HTMLElement;
     el.classList.add('ntk-widget', `ntk-${this.widgetName}`);
     el.dataset.ntkWidget = this.widgetName;
@@ -83,14 +79,10 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
       this.fail(`controls: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.throttle = new RedrawThrottle(() => this.draw(), { onError: (e) => this.fail(`drawing failed: ${e instanceof Error ? e.message : String(e)}`) });
-    this.listenTo(this.model, 'data', () => {
-      if (this.firstDataAt === undefined && this.rows() > 0) this.firstDataAt = performance.now();
-      this.throttle.request();
-    });
+    this.listenTo(this.model, 'data', () => this.throttle.request());
     this.listenTo(this.model, 'status', () => this.showStatus());
     for (const t of this.redrawOn()) this.listenTo(this.model, `change:${t}`, () => this.throttle.request());
     this.showStatus();
-    if (this.rows() > 0) this.firstDataAt = this.renderAt;
     // Plotly measures its container: draw once the view is in the page.
     void this.displayed.then(() => this.throttle.request());
   }
@@ -133,12 +125,20 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
     el.dataset.traces = String(fig.data.length);
     el.dataset.points = String(points);
     el.dataset.rows = String(this.rows());
-    el.dataset.draws = String(this.throttle.stats.draws + 1);
+    const timing = this.m.timing;
+    timing.draws++;
+    el.dataset.draws = String(timing.draws);
+    el.dataset.viewDraws = String(this.throttle.stats.draws + 1);
     el.dataset.lastDraw = plan.kind;
     el.dataset.lastDrawMs = (performance.now() - t0).toFixed(1);
-    if (this.firstPaintMs === undefined && points > 0) {
-      this.firstPaintMs = performance.now() - (this.firstDataAt ?? this.renderAt);
-      el.dataset.firstPaintMs = this.firstPaintMs.toFixed(1);
+    if (timing.firstPaint === undefined && points > 0 && timing.firstData !== undefined) {
+      timing.firstPaint = performance.now();
+      // Wall-clock time too, to compare with a cell's start printed by the kernel (same machine clock).
+      timing.firstPaintEpoch = Date.now();
+    }
+    if (timing.firstPaint !== undefined && timing.firstData !== undefined) {
+      el.dataset.firstPaintMs = (timing.firstPaint - timing.firstData).toFixed(1);
+      el.dataset.firstPaintEpoch = String(timing.firstPaintEpoch);
     }
     this.fail(null);
   }

@@ -5,6 +5,7 @@ import { INSTALL_USAGE, installCommand, kernelCommand } from './install-command'
 import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
 import { RUN_NOTEBOOKS_USAGE, runNotebooksCommand } from './run-notebooks-command';
+import { START_USAGE, startCommand } from './start-command';
 
 const USAGE = `ntk-lab <command> [options]
 
@@ -16,6 +17,7 @@ commands:
   one-step   one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
   run-notebooks  execute notebooks headless on the ntk-lab kernel (nbclient) and write the executed copies
   export     an executed notebook as one self-contained HTML page and one image per figure
+  start      set up what is missing and run JupyterLab with the tutorials (npm start)
 
 ${NTK_USAGE}
 
@@ -25,7 +27,9 @@ ${INSTALL_USAGE}
 
 ${RUN_NOTEBOOKS_USAGE}
 
-${EXPORT_USAGE}`;
+${EXPORT_USAGE}
+
+${START_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runNotebooksCommand(rest);
       case 'export':
         return await exportCommand(rest);
+      case 'start':
+        return await startCommand(rest);
       case undefined:
       case 'help':
       case '--help':

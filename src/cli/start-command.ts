@@ -1,0 +1,186 @@
+/**
+ * `ntk-lab start [--port P] [--python PY] [--no-setup]` (what `npm start` runs): sets up what is missing, then
+ * runs JupyterLab on 127.0.0.1 with the tutorials (notebooks/) and prints its URL.
+ *
+ * Setup, each step skipped when already done (so a second run starts at once):
+ *  1. the project's Python venv (.venv) with JupyterLab 4, ipywidgets and the Jupyter client side, made by
+ *     `bash scripts/python-venv.sh` (pip, from the machine's package mirror when pip has one);
+ *  2. the ntk-lab-widgets JupyterLab extension, built by `npm run build:widgets` when widgets/labextension is
+ *     missing (if that fails, the widgets show their static figures and the rest works);
+ *  3. the 'ntk-lab' kernelspec and the extension, installed into the venv (`ntk-lab install --prefix .venv`) when
+ *     what is there differs from this package's.
+ * `--python PY` uses an existing Jupyter environment instead of .venv (steps 1 and 2 are left to you).
+ * The server stops on Ctrl-C or SIGTERM (its kernels with it).
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InvalidOptionError } from '../errors';
+import { kernelJson, KERNEL_NAME } from '../kernel/kernelspec';
+import { installCommand } from './install-command';
+import { packageRoot } from './run-notebooks-command';
+
+export const START_USAGE = `usage: ntk-lab start [--port P] [--python PY] [--no-setup]      (npm start -- [options])
+  --port P      port of JupyterLab on 127.0.0.1 (default 8888, the next free one if taken)
+  --python PY   run JupyterLab from this Python environment instead of the project's .venv
+  --no-setup    start with what is installed, set up nothing`;
+
+const LAB_MODULES = 'import jupyterlab, ipywidgets, jupyter_server, nbclient';
+
+function say(line: string): void {
+  console.log(`ntk-lab start: ${line}`);
+}
+
+/** Runs a setup command with its output shown; throws with its name when it fails. */
+function setupStep(what: string, cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): void {
+  say(`${what}: ${cmd} ${args.join(' ')}`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: 'inherit' });
+  if (r.status !== 0) throw new InvalidOptionError(`start: ${what} failed (${r.error ? r.error.message : `exit ${r.status}`})`);
+  say(`${what}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** True when `python` imports JupyterLab and the rest of the lab's modules. */
+function hasLab(python: string): boolean {
+  return existsSync(python) && spawnSync(python, ['-c', LAB_MODULES], { stdio: 'ignore', timeout: 60_000 }).status === 0;
+}
+
+/** sys.prefix of `python`. */
+function prefixOf(python: string): string {
+  const r = spawnSync(python, ['-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new InvalidOptionError(`start: cannot run ${python}`);
+  return r.stdout.trim();
+}
+
+/** Whether the kernelspec and extension in `prefix` are this package's (then nothing is reinstalled). */
+function installedMatches(prefix: string, root: string): boolean {
+  const spec = join(prefix, 'share', 'jupyter', 'kernels', KERNEL_NAME, 'kernel.json');
+  if (!existsSync(spec)) return false;
+  try {
+    if (JSON.stringify(JSON.parse(readFileSync(spec, 'utf8'))) !== JSON.stringify(kernelJson())) return false;
+  } catch {
+    return false;
+  }
+  const built = join(root, 'widgets', 'labextension', 'package.json');
+  if (!existsSync(built)) return true; // nothing to install beside the kernelspec
+  const installed = join(prefix, 'share', 'jupyter', 'labextensions', 'ntk-lab-widgets', 'package.json');
+  return existsSync(installed) && readFileSync(installed, 'utf8') === readFileSync(built, 'utf8');
+}
+
+/** Sets up what is missing (see the file comment); returns the Python whose JupyterLab to run. */
+export async function setup(root: string, explicitPython?: string): Promise<string> {
+  const venv = join(root, '.venv');
+  const python = explicitPython ?? join(venv, 'bin', 'python');
+  if (!explicitPython) {
+    if (hasLab(python)) say(`reusing ${venv} (JupyterLab installed)`);
+    else setupStep('Python venv with JupyterLab', 'bash', [join(root, 'scripts', 'python-venv.sh')], { cwd: root });
+    if (!hasLab(python)) throw new InvalidOptionError(`start: ${python} still cannot import JupyterLab (${LAB_MODULES})`);
+    if (existsSync(join(root, 'widgets', 'labextension', 'package.json'))) say('reusing the built widgets extension (widgets/labextension)');
+    else {
+      try {
+        setupStep('widgets extension', process.execPath, [join(root, 'widgets', 'scripts', 'build.js')], { cwd: root, env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` } });
+      } catch (e) {
+        say(`${(e as Error).message}: the widgets will show their static figures in JupyterLab`);
+      }
+    }
+  } else if (!hasLab(python)) {
+    throw new InvalidOptionError(`start: ${python} cannot import JupyterLab (${LAB_MODULES}); pip install jupyterlab ipywidgets nbclient`);
+  }
+  const prefix = prefixOf(python);
+  if (installedMatches(prefix, root)) say(`reusing the ${KERNEL_NAME} kernelspec and extension in ${prefix}`);
+  else await installCommand('install', ['--prefix', prefix], (line) => say(line.trim()));
+  return python;
+}
+
+/** Options of startLab(). */
+export interface StartOptions {
+  root: string;
+  python: string;
+  port: number;
+  /** Folder JupyterLab opens (default: the package's notebooks/). */
+  notebooks?: string;
+}
+
+/** A running JupyterLab started by startLab(). */
+export interface RunningLab {
+  proc: ChildProcess;
+  url: string;
+  /** The first tutorial's URL. */
+  tutorial: string;
+  token: string;
+}
+
+/** Starts `jupyter lab` and resolves when it prints its URL (rejects when it exits first). */
+export function startLab(opts: StartOptions): Promise<RunningLab> {
+  const token = randomBytes(24).toString('hex');
+  const args = [
+    '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', `--port=${opts.port}`, `--IdentityProvider.token=${token}`,
+    `--ServerApp.root_dir=${opts.notebooks ?? join(opts.root, 'notebooks')}`, '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+  ];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  const proc = spawn(opts.python, args, { cwd: opts.root, env: process.env, stdio: ['ignore', 'inherit', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    let done = false;
+    proc.stderr!.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      if (done) return;
+      seen = (seen + d.toString()).slice(-20_000);
+      const m = /(http:\/\/127\.0\.0\.1:(\d+))\/lab\?token=/.exec(seen);
+      if (m) {
+        done = true;
+        resolve({ proc, url: `${m[1]}/lab?token=${token}`, tutorial: `${m[1]}/lab/tree/01-ntk-basics.ipynb?token=${token}`, token });
+      }
+    });
+    proc.on('error', (e) => {
+      if (!done) reject(new InvalidOptionError(`start: could not run ${opts.python}: ${e.message}`));
+    });
+    proc.on('exit', (code) => {
+      if (!done) reject(new InvalidOptionError(`start: JupyterLab exited with ${code} before it was up`));
+    });
+  });
+}
+
+/** Stops the lab (SIGTERM: Jupyter shuts its kernels down), SIGKILL after `graceMs`; resolves with its exit code. */
+export function stopLab(proc: ChildProcess, graceMs = 10_000): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', (code) => {
+      clearTimeout(killer);
+      resolve(code);
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** The command. */
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string', default: '8888' }, python: { type: 'string' }, 'no-setup': { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(`start: --port must be a port number, got '${values.port}'`);
+  const root = packageRoot();
+  const python = values['no-setup'] ? (values.python ?? join(root, '.venv', 'bin', 'python')) : await setup(root, values.python);
+  const lab = await startLab({ root, python, port });
+  say(`JupyterLab (pid ${lab.proc.pid}) is running at ${lab.url}`);
+  say(`first tutorial: ${lab.tutorial}`);
+  say('stop it with Ctrl-C');
+  const stop = (): void => void stopLab(lab.proc);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const code = await new Promise<number | null>((resolve) => {
+    if (lab.proc.exitCode !== null) resolve(lab.proc.exitCode);
+    else lab.proc.once('exit', (c) => resolve(c));
+  });
+  process.removeListener('SIGINT', stop);
+  process.removeListener('SIGTERM', stop);
+  say(`JupyterLab stopped (${code ?? 'signal'})`);
+  return code ?? 0;
+}

@@ -75,11 +75,11 @@ broken.finish();`,
     source: `stamp('bench-spectrum');
 // 8000 eigenvalues at the quantiles of a Marchenko-Pastur law (the bench times the widget, not the eigensolver).
 const mp = lawDensity(marchenkoPastur({ ratio: 0.5 }));
-const N8 = 8000, vals = new Float64Array(N8);
-for (let i = 0, j = 0; i < N8; i++) {
-  const q = 1 - (i + 0.5) / N8;
-  while (j < mp.cdf.length - 1 && mp.cdf[j + 1] < q) j++;
-  vals[i] = mp.x[j];
+const N8 = 8000, vals = new Float64Array(N8), F = Array.from(mp.x, (v) => mp.cdf(v));
+for (let k = 0, j = 0; k < N8; k++) {
+  const q = (k + 0.5) / N8; // ascending quantiles, stored descending as ntk-lab's spectra are
+  while (j < F.length - 1 && F[j + 1] < q) j++;
+  vals[N8 - 1 - k] = mp.x[j];
 }
 const eig = new Table(resultSchema('spectrum', {}), Array.from({ length: 8 }, (_, b) => spectrumBatch({ eigenvalues: vals.subarray(b * 1000, b * 1000 + 1000), kernelKind: 'ntk', label: 'mp-8000', runId: 'bench', firstIndex: b * 1000 })));
 const dens = await densityTable([lawCurve(mp, 'mp-8000:theory')], {});

@@ -37,7 +37,7 @@ describe('densityHistogram', () => {
 describe('spectrumFigure', () => {
   const series = [
     { label: 'ntk', kind: 'ntk', values: [1, 2, 2, 3, 10] },
-    { label: 'layer1/weight', kind: 'ntk-component', values: [0.5, 1, 1.5] },
+    { label: 'layer1/weight', kind: 'ntk-component', values: [0.5, 1, 1.5, 0.7, 0.9, 1.2] },
   ];
   const curves = [
     { curve: 'ntk:theory', law: 'fan-wang', x: [0, 1, 2, 3], density: [0, 0.3, 0.4, 0.2] },
@@ -48,7 +48,7 @@ describe('spectrumFigure', () => {
 
   it('draws a histogram per kernel, the theory, spikes, free laws and the distances', () => {
     const f = spectrumFigure(series, curves, stats, { mode: 'histogram', bins: 4, logX: false, logY: false, hidden: [] });
-    assert.deepEqual(f.data.map((t) => t.name), ['ntk (n=5)', 'ntk theory (fan-wang)', 'ntk spikes (1)', 'layer1/weight (n=3)', 'mp (marchenko-pastur)']);
+    assert.deepEqual(f.data.map((t) => t.name), ['ntk (n=5)', 'ntk theory (fan-wang)', 'ntk spikes (1)', 'layer1/weight (n=6)', 'mp (marchenko-pastur)']);
     assert.equal(f.data[0].type, 'bar');
     assert.equal(f.data[0].x?.length, 4);
     assert.match(f.layout.annotations?.[0].text ?? '', /ntk: KS 0.0500, W1 0.100 \(fan-wang\)/);
@@ -63,6 +63,20 @@ describe('spectrumFigure', () => {
     const spikes = f.data.find((t) => t.mode === 'markers');
     assert.ok((spikes?.y?.[0] ?? 0) > 0, 'spike markers sit on a log axis');
     assert.equal(f.layout.xaxis?.type, 'log');
+    assert.equal(f.layout.yaxis?.title?.text, 'density per decade');
+  });
+
+  it('a rank-one component on a log axis: its zeros are left out and its one value is a spike, not a histogram', () => {
+    const bias = { label: 'layer2/bias', kind: 'ntk-component', values: [3, ...Array.from({ length: 99 }, () => 1e-17)] };
+    const f = spectrumFigure([bias], [], {}, { mode: 'histogram', bins: null, logX: true, logY: false, hidden: [] });
+    assert.deepEqual(f.data.map((t) => [t.name, t.type, Array.from(t.x ?? [])]), [['layer2/bias spikes (1)', 'scatter', [3]]]);
+  });
+
+  it('clips a law that diverges at an edge to the histogram\'s scale', () => {
+    const sr = [{ label: 'ck', kind: 'ck', values: Array.from({ length: 200 }, (_, i) => (i + 1) / 100) }];
+    const law = [{ curve: 'ck:theory', law: 'marchenko-pastur', x: [0.001, 1, 2], density: [1000, 0.5, 0.4] }];
+    const f = spectrumFigure(sr, law, {}, { mode: 'histogram', bins: 10, logX: false, logY: false, hidden: [] });
+    assert.ok(f.layout.yaxis?.range && f.layout.yaxis.range[1] < 2, JSON.stringify(f.layout.yaxis?.range));
   });
 });
 

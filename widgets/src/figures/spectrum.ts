@@ -59,6 +59,8 @@ const perDecade = (x: number, p: number): number => p * x * Math.LN10;
 // Eigenvalues below this fraction of the largest are numerical zeros (a rank-deficient bias component):
 // on a log axis they would sit decades away from the spectrum and dominate the plot.
 const ZERO_FRACTION = 1e-10;
+/** Fewer nonzero eigenvalues than this get no histogram (they are drawn as spikes). */
+const MIN_HISTOGRAM = 5;
 
 /** Builds the figure (see the file comment). */
 export function spectrumFigure(
@@ -92,15 +94,17 @@ export function spectrumFigure(
     const c = colour(i);
     let values: readonly number[] = sr.values;
     let zeros = 0;
+    const top = sr.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (s.logX) {
-      const top = sr.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       values = sr.values.filter((v) => v > top * ZERO_FRACTION);
       zeros = sr.values.length - values.length;
     }
     const name = `${sr.label} (n=${sr.values.length}${zeros ? `, ${zeros} ≈ 0 not shown` : ''})`;
     const kde = byName.get(`${sr.label}:kde`);
-    let ys: number[];
-    if (s.mode === 'density' && kde) {
+    let ys: number[] = [];
+    if (values.length < MIN_HISTOGRAM) {
+      // A rank-deficient component (a bias: rank one) has no bulk to show; its few values are its spikes.
+    } else if (s.mode === 'density' && kde) {
       const p = plotted(kde.x, kde.density);
       data.push({ type: 'scatter', mode: 'lines', name, legendgroup: sr.label, x: p.x, y: p.y, line: { color: c, width: 2 } });
       ys = p.y;
@@ -128,9 +132,10 @@ export function spectrumFigure(
     if (st.ks !== undefined || st.w1 !== undefined) {
       notes.push(`${sr.label}: KS ${st.ks !== undefined ? fmt(st.ks) : '-'}, W1 ${st.w1 !== undefined ? fmt(st.w1) : '-'}${st.law ? ` (${st.law})` : ''}`);
     }
-    if (st.spikes && st.spikes.length > 0) {
-      const xs = st.spikes.filter((v) => !s.logX || v > 0);
-      data.push({ type: 'scatter', mode: 'markers', name: `${sr.label} spikes (${st.spikes.length})`, legendgroup: sr.label, x: xs, y: xs.map(() => 0), marker: { color: c, size: 11, symbol: 'triangle-up' } });
+    const spikes = (st.spikes ?? []).concat(values.length < MIN_HISTOGRAM ? values.filter((v) => !(st.spikes ?? []).includes(v)) : []);
+    if (spikes.length > 0) {
+      const xs = spikes.filter((v) => !s.logX || v > top * ZERO_FRACTION);
+      data.push({ type: 'scatter', mode: 'markers', name: `${sr.label} spikes (${xs.length})`, legendgroup: sr.label, x: xs, y: xs.map(() => 0), marker: { color: c, size: 11, symbol: 'triangle-up' } });
     }
   });
   // Laws not tied to a shown kernel (e.g. a Marchenko-Pastur reference curve).

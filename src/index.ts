@@ -75,3 +75,21 @@ export type {
   BufferPath,
   BinaryLike,
 } from './kernel';
+export {
+  SpectrumWidget,
+  AlignmentWidget,
+  RiskWidget,
+  KernelWidget,
+  showSpectrum,
+  showAlignment,
+  showRisk,
+  showKernel,
+  StreamingWidget,
+  BatchChannel,
+  encodeBatch,
+  staticBundle,
+  PLOTLY_MIME,
+} from './display';
+export type { SpectrumWidgetOptions, SweepWidgetOptions, SweepParams, KernelWidgetOptions, StreamOutcome } from './display';
+export * from './spectra';
+export * from './theory';

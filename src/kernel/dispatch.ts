@@ -84,6 +84,8 @@ function kernelInfo(d: DispatchDeps): JsonObject {
     implementation: 'ntk-lab',
     implementation_version: d.version,
     language_info: { ...language, version: d.tslab.typescriptVersion },
+    // Without it JupyterLab's debugger assumes support and logs "No active debugger session" errors in the page.
+    debugger: false,
     banner: `ntk-lab ${d.version}: TypeScript ${d.tslab.typescriptVersion} (tslab) with Jupyter comms, widgets and binary buffers`,
   };
 }

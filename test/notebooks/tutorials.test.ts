@@ -78,13 +78,17 @@ test('tutorial 1: components sum to the NTK, explicit = autodiff, shares sum to 
   for (const drop of r.lossDrop) assert.ok(drop < 0.1, `training loss fell by ${drop}`);
 });
 
-test('tutorial 2: the three routes give one kernel; layer by layer holds less Jacobian than the full route', (t) => {
+test('tutorial 2: the routes give one kernel; layer by layer holds less than the full Jacobian, and ntk-lab tiled the least at large n', (t) => {
   const r = resultsOf(executed('02-cnn-autodiff-ntk.ipynb'));
   t.diagnostic(JSON.stringify(r));
   assert.ok(r.agreeFull <= 1e-5 && r.agreeLayer <= 1e-5, `autodiff routes vs ntk-lab ${r.agreeFull}, ${r.agreeLayer} (test/ntk/jacobian-models: 1e-5)`);
   assert.ok(r.layerPeak < r.fullBytes, `${r.layerPeak} >= ${r.fullBytes}`);
   assert.ok(Number.isFinite(r.ownBytes) && r.ownBytes > 0, `ntk-lab's estimate ${r.ownBytes}`);
   for (let i = 1; i < r.estimates.length; i++) assert.ok(r.estimates[i].own > r.estimates[i - 1].own, 'estimates grow with n');
+  // Tiles give the untiled kernel (test/ntk/jacobian-models: 1e-6) and, at the largest n, the least memory of all routes.
+  assert.ok(r.agreeTiled <= 1e-6, `tiled vs untiled ${r.agreeTiled}`);
+  const last = r.estimates[r.estimates.length - 1];
+  assert.ok(last.tiled < last.layer && last.layer < last.full && last.tiled < last.own, JSON.stringify(last));
 });
 
 test("tutorial 3: Marchenko-Pastur and Fan-Wang's CK law within the Monte Carlo tests' tolerances, the wrong law far, the distance to the deformed semicircle falling with width", (t) => {

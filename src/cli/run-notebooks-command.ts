@@ -307,8 +307,10 @@ export async function runNotebooksCommand(argv: string[]): Promise<number> {
   const notebooks = notebookPaths(positionals);
   const outDir = values.out ?? join(packageRoot(), 'build', 'notebooks');
   const controller = new AbortController();
+  // Ctrl-C or SIGTERM stops the runner and its kernel (then the command reports what did not finish).
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   try {
     const runs = await runNotebooks(notebooks, {
       outDir,
@@ -324,5 +326,6 @@ export async function runNotebooksCommand(argv: string[]): Promise<number> {
     return failed.length || missing.length ? 1 : 0;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
   }
 }

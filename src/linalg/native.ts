@@ -31,10 +31,10 @@ export interface NativeAddon {
   /** Index of the first NaN/Infinity in x, or -1. */
   firstNonFinite(x: FloatArray): number;
   /**
-   * eigh's input checks on the n x n array a: code 0 = all finite (and symmetric within relTol * maxAbs
-   * when relTol >= 0), 1 = a[index] is not finite, 2 = a[index] differs from its mirror image.
+   * eigh's and spectrum()'s input checks on the n x n array a: code 0 = all finite (and symmetric within
+   * relTol * maxAbs when relTol >= 0), 1 = a[index] is not finite, 2 = a[index] differs from its mirror image.
    */
-  inspectSymmetric(a: Float64Array, n: number, relTol: number): { code: 0 | 1 | 2; index: number; maxAbs: number };
+  inspectSymmetric(a: FloatArray, n: number, relTol: number): { code: 0 | 1 | 2; index: number; maxAbs: number };
   /** What OpenBLAS reports about itself. */
   blasInfo(): { config: string; corename: string; threads: number };
 }

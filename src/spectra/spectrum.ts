@@ -24,7 +24,7 @@ import type { LawDensity } from '../theory/density';
 import { densityTable, lawCurve, type DensityCurve } from '../theory/density-table';
 import type { TheoryResult } from '../theory/theory-for';
 import { ksDistance, wasserstein1 } from './distance';
-import { checkSymmetric, symmetricEigen, topEigenvectors } from './eigen';
+import { checkSymmetric, eigenOfSymmetric, symmetricEigen, topEigenvectors } from './eigen';
 import { histogram, kde, type Histogram, type Kde } from './esd';
 import { lanczos, type LanczosOptions, type LanczosResult } from './lanczos';
 import type { SymmetricOperator } from './operator';
@@ -128,7 +128,8 @@ export async function spectrum(kernels: Kernel | readonly Kernel[] | LayerwiseNt
   const curves: DensityCurve[] = [];
   for (let i = 0; i < list.length; i++) {
     const k = list[i];
-    let m: Matrix = kernelMatrix(k, i);
+    const kernelOf: Matrix = kernelMatrix(k, i);
+    let m = kernelOf;
     if (opts.theory && isTheory(opts.theory)) {
       if (k.kind !== opts.theory.kernel) {
         throw new InvalidOptionError(`spectrum: opts.theory is the law of the ${opts.theory.kernel}, but kernels[${i}] ('${k.label}') is a ${k.kind}: pass only the kernel the law describes`);
@@ -136,7 +137,11 @@ export async function spectrum(kernels: Kernel | readonly Kernel[] | LayerwiseNt
       m = opts.theory.prepare(k);
     }
     const n = m.rows;
-    const values = (await symmetricEigen(m, { checkSymmetric: false, name: `kernels[${i}]` })).values;
+    // A prepared kernel (float64, centred and rescaled from the checked one) is symmetric only to the float32
+    // kernel's rounding: its lower triangle is taken, as before the transform.
+    const values = m === kernelOf
+      ? (await eigenOfSymmetric(m, 0)).values
+      : (await symmetricEigen(m, { checkSymmetric: false, name: `kernels[${i}]` })).values;
     const spikes = law && law.support.length
       ? detectSpikes(values, { edge: law.support[law.support.length - 1][1], width: law.support[law.support.length - 1][1] - law.support[0][0] })
       : detectSpikes(values);

@@ -9,6 +9,8 @@ import * as assert from 'node:assert/strict';
 import { NonFiniteError, ShapeError, InvalidOptionError } from '../../src/errors';
 import type { Matrix } from '../../src/linalg';
 import { lanczos, symmetricEigen } from '../../src/spectra';
+import { checkSymmetric } from '../../src/spectra/eigen';
+import { forEachImpl } from '../linalg/helpers';
 import { families, fixture, N } from './matrices';
 
 function maxAbs(a: ArrayLike<number>): number {
@@ -117,4 +119,33 @@ describe('bad input', () => {
     await assert.rejects(lanczos((v) => v, { k: 2 }), /opts.n/);
     await assert.rejects(lanczos(() => Float64Array.of(NaN, 0, 0), { n: 3, k: 1 }), NonFiniteError);
   });
+});
+
+// checkSymmetric runs in C when the addon is loaded and in TypeScript otherwise: both must accept and refuse
+// the same matrices (the tolerance is relative to max|a|: 1e-5 for float32 data, 1e-10 for float64) and name
+// the same first pair, row-major.
+forEachImpl('checkSymmetric', () => {
+  const base = (): Float64Array => Float64Array.from(mats.random.data);
+  const scale = (d: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < d.length; i++) m = Math.max(m, Math.abs(d[i])); return m; };
+  for (const dtype of ['float32', 'float64'] as const) {
+    const tol = dtype === 'float32' ? 1e-5 : 1e-10;
+    const wrap = (d: Float64Array): Matrix => ({ rows: N, cols: N, data: dtype === 'float32' ? Float32Array.from(d) : d });
+    it(`${dtype}: accepts asymmetry below ${tol} max|a| and names the first pair above it`, () => {
+      const ok = base();
+      const m = scale(ok);
+      ok[11 * N + 2] += 0.5 * tol * m; // below the tolerance (float32 rounding moves it by ~6e-8 max|a| only)
+      checkSymmetric('t', 'K', wrap(ok));
+      const bad = base();
+      bad[150 * N + 149] += 4 * tol * m;
+      bad[40 * N + 9] += 4 * tol * m; // the first in row-major order, though not in the C code's tile order
+      assert.throws(() => checkSymmetric('t', 'K', wrap(bad)), (e: Error) => e instanceof ShapeError && /K \(200 x 200\) is not symmetric: K\[40\]\[9\]/.test(e.message));
+      const inf = base();
+      inf[7 * N + 199] = Infinity;
+      assert.throws(() => checkSymmetric('t', 'K', wrap(inf)), (e: Error) => e instanceof NonFiniteError && /K holds Infinity at \(7, 199\)/.test(e.message));
+      const nan = base();
+      nan[0] = NaN;
+      assert.throws(() => checkSymmetric('t', 'K', wrap(nan)), (e: Error) => e instanceof NonFiniteError && /K holds NaN at \(0, 0\)/.test(e.message));
+      checkSymmetric('t', 'K', wrap(base()));
+    });
+  }
 });

@@ -493,11 +493,12 @@ Napi::Value Gesdd(const Napi::CallbackInfo& info) {
 // max |a[i]| over len elements, or NaN/Infinity if any element is not finite. Separate, with its own
 // accumulators, so that the compiler keeps them in registers and vectorises the loop (inlined into the
 // N-API function it kept the maximum in memory: 5x slower).
-__attribute__((noinline)) double MaxAbs(const double* __restrict a, int64_t len) {
-  double m0 = 0, m1 = 0, m2 = 0, m3 = 0, bad = 0;
+template <typename T>
+__attribute__((noinline)) double MaxAbs(const T* __restrict a, int64_t len) {
+  T m0 = 0, m1 = 0, m2 = 0, m3 = 0, bad = 0;
   int64_t i = 0;
   for (; i + 4 <= len; i += 4) {
-    const double x0 = std::fabs(a[i]), x1 = std::fabs(a[i + 1]), x2 = std::fabs(a[i + 2]), x3 = std::fabs(a[i + 3]);
+    const T x0 = std::fabs(a[i]), x1 = std::fabs(a[i + 1]), x2 = std::fabs(a[i + 2]), x3 = std::fabs(a[i + 3]);
     m0 = x0 > m0 ? x0 : m0;
     m1 = x1 > m1 ? x1 : m1;
     m2 = x2 > m2 ? x2 : m2;
@@ -505,7 +506,7 @@ __attribute__((noinline)) double MaxAbs(const double* __restrict a, int64_t len)
     bad += (a[i] - a[i]) + (a[i + 1] - a[i + 1]) + (a[i + 2] - a[i + 2]) + (a[i + 3] - a[i + 3]);  // NaN iff some x not finite
   }
   for (; i < len; i++) {
-    const double x = std::fabs(a[i]);
+    const T x = std::fabs(a[i]);
     m0 = x > m0 ? x : m0;
     bad += a[i] - a[i];
   }
@@ -536,7 +537,8 @@ __attribute__((noinline)) int64_t FirstNonFinite(const T* __restrict a, int64_t 
 }
 
 // First flat index i*n + j (i > j) where |a_ij - a_ji| > tol, or -1; tiled so the column reads stay in cache.
-__attribute__((noinline)) int64_t FirstAsymmetry(const double* __restrict a, int64_t n, double tol) {
+template <typename T>
+__attribute__((noinline)) int64_t FirstAsymmetry(const T* __restrict a, int64_t n, double tol) {
   const int64_t B = 32;
   for (int64_t i0 = 0; i0 < n; i0 += B) {
     for (int64_t j0 = 0; j0 <= i0; j0 += B) {
@@ -545,12 +547,12 @@ __attribute__((noinline)) int64_t FirstAsymmetry(const double* __restrict a, int
         const int64_t jEnd = std::min(j1, i);
         double worst = 0;
         for (int64_t j = j0; j < jEnd; j++) {
-          const double d = std::fabs(a[i * n + j] - a[j * n + i]);
+          const double d = std::fabs(static_cast<double>(a[i * n + j]) - static_cast<double>(a[j * n + i]));
           worst = d > worst ? d : worst;
         }
         if (worst > tol) {
           for (int64_t j = j0; j < jEnd; j++)
-            if (std::fabs(a[i * n + j] - a[j * n + i]) > tol) return i * n + j;
+            if (std::fabs(static_cast<double>(a[i * n + j]) - static_cast<double>(a[j * n + i])) > tol) return i * n + j;
         }
       }
     }
@@ -558,23 +560,23 @@ __attribute__((noinline)) int64_t FirstAsymmetry(const double* __restrict a, int
   return -1;
 }
 
-// Input checks of eigh, in C because they sit in front of every eigen-decomposition (O(n^2), but at n = 2000
-// ~10 ms in JavaScript against ~2 ms here). Returns { code, index, maxAbs }: code 0 = finite (and, when
-// relTol >= 0, symmetric within relTol * max|a_ij|), 1 = a[index] is NaN/Infinity, 2 = a[index] (i > j)
-// differs from its mirror image by more than the tolerance.
-Napi::Value InspectSymmetric(const Napi::CallbackInfo& info) {
-  Args A(info, "inspectSymmetric", 3);
+// Input checks of eigh and of spectrum(), in C because they sit in front of every eigen-decomposition (O(n^2),
+// but at n = 2000 ~10 ms in JavaScript against ~2 ms here). Returns { code, index, maxAbs }: code 0 = finite
+// (and, when relTol >= 0, symmetric within relTol * max|a_ij|), 1 = a[index] is NaN/Infinity, 2 = a[index]
+// (i > j) differs from its mirror image by more than the tolerance. a: Float32Array or Float64Array, n x n.
+template <typename T>
+Napi::Value InspectSymmetricT(const Napi::CallbackInfo& info, Args& A) {
   std::vector<Napi::Object> keep;
   const int n = A.Int(1);
   const int64_t n64 = n, len = n64 * n64;
-  const double* a = A.Array<double>(0, len, &keep);
+  const T* a = A.Array<T>(0, len, &keep);
   const double relTol = A.Double(2);
   const double maxAbs = MaxAbs(a, len);  // NaN-propagating: NaN or Infinity in, non-finite out
   int code = 0;
   int64_t index = -1;
   if (!(maxAbs <= DBL_MAX)) {
     code = 1;
-    for (index = 0; index < len && std::fabs(a[index]) <= DBL_MAX; index++) {
+    for (index = 0; index < len && std::fabs(static_cast<double>(a[index])) <= DBL_MAX; index++) {
     }
   } else if (relTol >= 0) {
     index = FirstAsymmetry(a, n64, relTol * maxAbs);
@@ -586,6 +588,11 @@ Napi::Value InspectSymmetric(const Napi::CallbackInfo& info) {
   o.Set("index", Napi::Number::New(env, static_cast<double>(index)));
   o.Set("maxAbs", Napi::Number::New(env, maxAbs));
   return o;
+}
+
+Napi::Value InspectSymmetric(const Napi::CallbackInfo& info) {
+  Args A(info, "inspectSymmetric", 3);
+  return A.Kind(0) == napi_float32_array ? InspectSymmetricT<float>(info, A) : InspectSymmetricT<double>(info, A);
 }
 
 // firstNonFinite(array): index of the first NaN/Infinity in a Float32Array/Float64Array, or -1 (the

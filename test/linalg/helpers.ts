@@ -7,6 +7,7 @@ import * as path from 'path';
 import { describe, before, after } from 'node:test';
 import { addonAvailable, selectImplementation, type Implementation } from '../../src/linalg/backend';
 import type { FloatArray, Matrix } from '../../src/linalg';
+import { mulberry32 } from '../helpers/rng';
 
 /**
  * Runs `body` once per implementation, selected in-process, so one `npm test` covers both paths. The
@@ -27,17 +28,8 @@ export function forEachImpl(title: string, body: (impl: Implementation) => void)
   }
 }
 
-/** Deterministic uniform(-0.5, 0.5) generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
+/** Deterministic uniform(-0.5, 0.5) generator (mulberry32, shared with the spectra fixtures). */
+export const rng = mulberry32;
 
 export function randomMatrix(rows: number, cols: number, seed: number): Matrix<Float64Array> {
   const r = rng(seed);

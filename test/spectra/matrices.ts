@@ -5,21 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Matrix } from '../../src/linalg';
+import { mulberry32 } from '../helpers/rng';
 
 export const N = 200;
 const H4 = [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]];
-
-/** mulberry32: uniforms in [-1/2, 1/2) as exact multiples of 2^-32 (same as the Python port). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
-}
 
 function symRandom(n: number, rng: () => number): Float64Array {
   const a = new Float64Array(n * n);

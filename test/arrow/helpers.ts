@@ -1,8 +1,9 @@
 /** Shared fixtures of the arrow tests: temp folders, deterministic kernels, the project's Python. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kernel, KernelInit } from '../../src/ntk/kernel';
+import { projectPython } from '../helpers/venv';
 
 /** The repository root (tests run from build/test/arrow). */
 export const REPO = resolve(__dirname, '../../..');
@@ -54,13 +55,9 @@ export function sameBits(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-/** .venv/bin/python, or a loud failure: cross-language tests must not skip silently. */
+/** The project's Python for the cross-language tests. */
 export function python(): string {
-  const py = join(REPO, '.venv/bin/python');
-  if (!existsSync(py)) {
-    throw new Error(`${py} is missing: run \`bash scripts/python-venv.sh\` to create the venv with numpy, pyarrow, pandas and polars`);
-  }
-  return py;
+  return projectPython('numpy, pyarrow, pandas and polars');
 }
 
 /** Yields to the event loop (lets an awaited producer or sink interleave). */

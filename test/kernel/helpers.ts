@@ -1,8 +1,9 @@
 /** Shared by the kernel tests: the repository, the project's Python, temp folders, a notebook folder, bounded child processes. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { projectPython } from '../helpers/venv';
 
 /** The repository root (tests run from build/test/kernel). */
 export const REPO = resolve(__dirname, '../../..');
@@ -10,11 +11,9 @@ export const REPO = resolve(__dirname, '../../..');
 /** test/kernel in the source tree (the Python driver and notebooks live there). */
 export const SOURCE = join(REPO, 'test/kernel');
 
-/** .venv/bin/python, or a loud failure: the protocol tests must not skip silently. */
+/** The project's Python for the protocol tests. */
 export function python(): string {
-  const py = join(REPO, '.venv/bin/python');
-  if (!existsSync(py)) throw new Error(`${py} is missing: run \`bash scripts/python-venv.sh\` (it installs jupyter_client, nbclient and nbconvert)`);
-  return py;
+  return projectPython('jupyter_client, nbclient and nbconvert');
 }
 
 /** A fresh temp folder and its cleanup. */

@@ -1,6 +1,6 @@
 /** Shared by the notebook, Binder and `npm start` tests: the repository, temp folders, bounded child processes, notebook JSON. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -89,12 +89,6 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** The project's venv Python (the Jupyter side), or a loud failure. */
-export function venvPython(): string {
-  const py = join(REPO, '.venv', 'bin', 'python');
-  if (!existsSync(py)) throw new Error(`${py} is missing: run \`bash scripts/python-venv.sh\``);
-  return py;
-}
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- nbformat JSON
 

@@ -105,7 +105,7 @@ function mlpNtkOperator(net: Mlp, x: Float32Array, n: number): { apply: (v: Floa
 }
 
 /** numpy in a child that keeps the kernel loaded: ask(op) runs one eigvalsh / eigh there and resolves to its answer. */
-function numpyServer(python: string, file: string, n: number, threads: number): { ask: (op: 'eigvalsh' | 'eigh') => Promise<{ seconds: number; values?: number[] }>; close: () => void } {
+function numpyServer(python: string, file: string, n: number, threads: number): { ask: (op: 'eigvalsh' | 'eigh' | `subset:${number}`) => Promise<{ seconds: number | null; values?: number[] }>; close: () => void } {
   const child = spawn(python, [path.join(root, 'bench/spectra_numpy.py'), file, String(n), '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
   console.log(`ntk-lab linalg: ${info.implementation} (${info.blas}, ${info.threads} threads); numpy with ${threads} threads; best of ${repeat}, interleaved`);
   const python = path.join(root, '.venv/bin/python');
   if (!fs.existsSync(python)) throw new Error(`${python} missing: run 'bash scripts/python-venv.sh' first`);
-  const rows: string[][] = [['n', 'spikes', 'ntk-lab values s', 'numpy eigvalsh s', 'ratio', 'ntk-lab +spike vectors s', 'numpy eigh s', 'ratio', 'max rel diff']];
+  const rows: string[][] = [['n', 'spikes', 'ntk-lab values s', 'numpy eigvalsh s', 'ratio', 'ntk-lab +spike vectors s', 'numpy eigh s', 'ratio', 'eigvalsh+scipy subset s', 'ratio', 'max rel diff']];
   for (const n of args.n.split(',').map(Number)) {
     const net = network(n);
     const x = new Rng(n + 1).normals32(n * ARCH.inputDim);
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       // Interleaved: ours, numpy's, ours, numpy's, ... and the best of each, so that a change in the machine's
       // load (2 cores shared with other work) hits both sides alike.
       const np = numpyServer(python, file, n, threads);
-      const peer = { eigvalsh: Infinity, eigh: Infinity, values: [] as number[] };
+      const peer = { eigvalsh: Infinity, eigh: Infinity, subset: Infinity, values: [] as number[] };
       const values = { seconds: Infinity, result: undefined as unknown as Awaited<ReturnType<typeof spectrum>> };
       const vectors = { seconds: Infinity, result: undefined as unknown as Awaited<ReturnType<typeof spectrum>> };
       try {
@@ -204,13 +204,16 @@ async function main(): Promise<void> {
           if (a.seconds < values.seconds) Object.assign(values, a);
           await settle();
           const p = await np.ask('eigvalsh');
-          peer.eigvalsh = Math.min(peer.eigvalsh, p.seconds);
+          peer.eigvalsh = Math.min(peer.eigvalsh, p.seconds ?? Infinity);
           if (p.values) peer.values = p.values;
           await settle();
           const b = await best(1, () => spectrum(K, { vectors: 'spikes' }));
           if (b.seconds < vectors.seconds) Object.assign(vectors, b);
           await settle();
-          peer.eigh = Math.min(peer.eigh, (await np.ask('eigh')).seconds);
+          peer.eigh = Math.min(peer.eigh, (await np.ask('eigh')).seconds ?? Infinity);
+          await settle();
+          const k = Math.max(1, b.result.spectra[0].spikes.count);
+          peer.subset = Math.min(peer.subset, (await np.ask(`subset:${k}`)).seconds ?? Infinity);
         }
       } finally {
         np.close();
@@ -220,7 +223,8 @@ async function main(): Promise<void> {
       for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(ours[i] - peer.values[i]) / Math.abs(peer.values[0]));
       const spikes = vectors.result.spectra[0].spikes.count;
       rows.push([String(n), String(spikes), values.seconds.toFixed(3), peer.eigvalsh.toFixed(3), (values.seconds / peer.eigvalsh).toFixed(2),
-        vectors.seconds.toFixed(3), peer.eigh.toFixed(3), (vectors.seconds / peer.eigh).toFixed(2), diff.toExponential(1)]);
+        vectors.seconds.toFixed(3), peer.eigh.toFixed(3), (vectors.seconds / peer.eigh).toFixed(2),
+        Number.isFinite(peer.subset) ? peer.subset.toFixed(3) : 'no scipy', Number.isFinite(peer.subset) ? (vectors.seconds / peer.subset).toFixed(2) : '-', diff.toExponential(1)]);
       if (n === 2000) {
         // The NTK-vector product against the formed kernel, and Lanczos through it against the dense spectrum.
         const op = mlpNtkOperator(net, x, n);
@@ -248,6 +252,7 @@ async function main(): Promise<void> {
   table(rows);
   console.log('ratio = ntk-lab seconds / numpy seconds (< 1: ntk-lab faster); max rel diff = max |lambda - lambda_numpy| / lambda_max');
   console.log("'+spike vectors' = values (dsyevd) + the spikes' eigenvectors (Lanczos on the matrix, checked against the values), against numpy.linalg.eigh (all vectors)");
+  console.log("  and against what gives the same output in Python: numpy.linalg.eigvalsh + scipy.linalg.eigh(subset_by_index = the top 'spikes' pairs, driver 'evr')");
   console.log('runs interleaved (ntk-lab, numpy, ntk-lab, numpy, ...), best of each');
   const ln = args['lanczos-n'];
   if (ln && ln !== '0') {

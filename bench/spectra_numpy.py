@@ -4,8 +4,9 @@
     .venv/bin/python bench/spectra_numpy.py FILE N [--repeat 3] [--threads 2]
     .venv/bin/python bench/spectra_numpy.py FILE N --serve [--threads 2]
 
---serve keeps the kernel loaded and answers one command per stdin line ('eigvalsh' or 'eigh') with one JSON
-line {"op", "seconds"} (the first answer also carries "values"), so that the bench can interleave numpy's runs
+--serve keeps the kernel loaded and answers one command per stdin line ('eigvalsh', 'eigh', or 'subset:K' =
+eigvalsh plus scipy.linalg.eigh of the top K pairs; seconds null without scipy) with one JSON line
+{"op", "seconds"} (the first answer also carries "values"), so that the bench can interleave numpy's runs
 with its own: on a shared machine, load that changes between two blocks of runs would otherwise decide the ratio.
 
 FILE holds the n x n kernel as raw little-endian float64 (row-major). numpy.linalg.eigvalsh (LAPACK dsyevd,
@@ -40,6 +41,22 @@ def main():
             op = line.strip()
             if op == "quit":
                 break
+            if op.startswith("subset:"):
+                # What a numpy/scipy user runs for spectrum(K, { vectors: 'spikes' })'s output: every eigenvalue
+                # (eigvalsh) and the top k eigenvectors only (scipy's dsyevr on an index range).
+                k = int(op.split(":")[1])
+                try:
+                    import scipy.linalg
+                except ImportError:
+                    sys.stdout.write(json.dumps({"op": op, "seconds": None}) + "\n")
+                    sys.stdout.flush()
+                    continue
+                t = time.perf_counter()
+                np.linalg.eigvalsh(a)
+                scipy.linalg.eigh(a, subset_by_index=[args.n - k, args.n - 1], driver="evr")
+                sys.stdout.write(json.dumps({"op": op, "seconds": time.perf_counter() - t}) + "\n")
+                sys.stdout.flush()
+                continue
             fn = np.linalg.eigvalsh if op == "eigvalsh" else np.linalg.eigh
             t = time.perf_counter()
             r = fn(a)

@@ -37,6 +37,16 @@ export interface NativeAddon {
   inspectSymmetric(a: FloatArray, n: number, relTol: number): { code: 0 | 1 | 2; index: number; maxAbs: number };
   /** What OpenBLAS reports about itself. */
   blasInfo(): { config: string; corename: string; threads: number };
+
+  // The explicit NTK's elementwise passes (src/ntk/native/elementwise.cc; wrapped by src/ntk/explicit/elementwise.ts).
+  /** z <- phi(z + bm b), slope <- phi'(z + bm b) (b per column; null: none); kind 0 linear, 1 relu, 2 tanh, 3 sigmoid. */
+  biasActivation(kind: number, z: Float32Array, slope: Float32Array, cols: number, b: Float32Array | null, bm: number): void;
+  /** d[(i k + a) cols + j] *= slope[i cols + j] for i < n, a < k, j < cols. */
+  multiplyRows(d: Float32Array, slope: Float32Array, n: number, k: number, cols: number): void;
+  /** total[p] += dg[p] (m2 hg[p] + bm2) (without dg: m2 hg[p] + bm2) over a rows x cols block, only j <= i when lower. */
+  accumulateLayer(total: Float32Array, dg: Float32Array | null, hg: Float32Array, m2: number, bm2: number, rows: number, cols: number, lower: boolean): void;
+  /** Copies the lower triangle of the R x R x onto its upper triangle. */
+  mirrorLower32(x: Float32Array, R: number): void;
 }
 
 /**

@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include "../../ntk/native/elementwise.h"
+
 extern "C" {
 #include <cblas.h>
 
@@ -623,6 +625,7 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitElementwise(env, exports);  // the explicit NTK's elementwise passes (src/ntk/native)
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("syrk", Napi::Function::New(env, Syrk, "syrk"));
   exports.Set("syevd", Napi::Function::New(env, Syevd, "syevd"));

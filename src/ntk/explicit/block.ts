@@ -7,6 +7,7 @@ import { Matrix, gramAsync, matmulAsync } from '../../linalg';
 import { OutputLayout } from '../kernel';
 import { LayerFeatures } from './features';
 import { ExplicitNetwork } from './network';
+import { accumulateLayer, mirrorLower } from './elementwise';
 import { giveScratch, takeScratch } from './scratch';
 
 /** A half-open range [start, end) of examples. */
@@ -36,23 +37,6 @@ async function product(a: Matrix<Float32Array>, b: Matrix<Float32Array>, rows: R
 /** Number of float32 values in a block of nb1 x nb2 examples for k outputs in `layout`. */
 export function blockSize(nb1: number, nb2: number, k: number, layout: OutputLayout): number {
   return nb1 * nb2 * (layout === 'full' ? k * k : layout === 'diagonal' ? k : 1);
-}
-
-/** Copies the lower triangle of a square R x R matrix (stride `s` between the `s` interleaved matrices) onto the upper one. */
-function mirrorLower(x: Float32Array, R: number, s: number): void {
-  const B = 64;
-  for (let c = 0; c < s; c++) {
-    for (let i0 = 0; i0 < R; i0 += B) {
-      const i1 = Math.min(R, i0 + B);
-      for (let j0 = 0; j0 <= i0; j0 += B) {
-        const j1 = Math.min(R, j0 + B);
-        for (let i = i0; i < i1; i++) {
-          const jEnd = Math.min(j1, i);
-          for (let j = j0; j < jEnd; j++) x[(j * R + i) * s + c] = x[(i * R + j) * s + c];
-        }
-      }
-    }
-  }
 }
 
 function ones(buf: Float32Array, length: number): Float32Array {
@@ -126,6 +110,11 @@ export async function explicitBlock(
         const view2 = f1 === f2 ? view1 : { rows: f2[l].h.rows, cols: k * spec.outDim, data: f2[l].d.data };
         if (f1[l].unitDeltas) {
           // Linear output layer: sum_a e_a . e_a = k, so the weight term is k m^2 H H'^T and the bias term k bm^2.
+          if (!wComp) {
+            accumulateLayer(total, null, hg, k * m2, k * bm2, nb1, nb2, diagonal);
+            onLayer?.();
+            continue;
+          }
           for (let i = 0; i < nb1; i++) {
             const jEnd = diagonal ? i + 1 : nb2;
             for (let p = i * nb2; p < i * nb2 + jEnd; p++) {
@@ -143,14 +132,15 @@ export async function explicitBlock(
           continue;
         }
         const dg = await product(view1, view2, rows, cols, diagonal, dgBuf);
+        if (!wComp) {
+          // The hot loop of the plain NTK: one fused pass per layer.
+          accumulateLayer(total, dg, hg, m2, bm2, nb1, nb2, diagonal);
+          onLayer?.();
+          continue;
+        }
         for (let i = 0; i < nb1; i++) {
           const jEnd = diagonal ? i + 1 : nb2;
           const row = i * nb2;
-          if (!wComp) {
-            // The hot loop of the plain NTK: one fused pass per layer.
-            for (let p = row; p < row + jEnd; p++) total[p] += dg[p] * (m2 * hg[p] + bm2);
-            continue;
-          }
           for (let p = row; p < row + jEnd; p++) {
             const w = m2 * dg[p] * hg[p];
             const bv = bm2 * dg[p];

@@ -5,9 +5,9 @@
  * the bias component (Delta_l Delta_l'^T) * bm_l^2.
  */
 import { Matrix, matmulAsync } from '../../linalg';
-import { applyActivation } from '../../models/activation-kernels';
 import { OutputLayout } from '../kernel';
 import { ExplicitNetwork } from './network';
+import { biasActivation, multiplyRows } from './elementwise';
 import { giveScratch, takeScratch } from './scratch';
 
 /** What one layer contributes to the kernel, for a batch of n inputs. */
@@ -40,7 +40,7 @@ export async function forward(
       checkFinite: false,
     });
     const slope = takeScratch(n * spec.outDim);
-    applyActivation(spec.activation, z.data, slope, spec.outDim, b, spec.biasMultiplier);
+    biasActivation(spec.activation, z.data, slope, spec.outDim, b, spec.biasMultiplier);
     slopes.push(slope);
     inputs.push(z);
   }
@@ -68,16 +68,7 @@ export async function explicitFeatures(net: ExplicitNetwork, x: Matrix<Float32Ar
       out: { rows: n * k, cols: next.inDim, data: takeScratch(n * k * next.inDim) },
       checkFinite: false,
     });
-    const cols = net.layers[l].outDim;
-    const slope = slopes[l];
-    const bd = back.data;
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < k; a++) {
-        const row = (i * k + a) * cols;
-        const srow = i * cols;
-        for (let j = 0; j < cols; j++) bd[row + j] *= slope[srow + j];
-      }
-    }
+    multiplyRows(back.data, slopes[l], n, k, net.layers[l].outDim);
     deltas[l] = back;
   }
 

@@ -61,10 +61,19 @@ export function addonPath(): string {
 export function loadAddon(): { addon: NativeAddon } | { reason: string } {
   const file = addonPath();
   if (!fs.existsSync(file)) return { reason: `the addon ${path.relative(process.cwd(), file) || file} is not built (npm run build:native)` };
+  // OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, when the library loads with the addon: how long (2^t cycles)
+  // its idle threads spin before they sleep. The default, 2^28 (~0.1 s), suits one thread calling BLAS back to
+  // back; here BLAS runs on libuv's pool while the main thread does the elementwise work in between, and the
+  // spinning threads took the cores from it (NTK at n = 1000: 68 ms on average with the default, 57-62 ms at
+  // 2^12-2^20). Set only for the load, and only when the user has not set it, so child processes never see it.
+  const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+  if (userTimeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = '16';
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { addon: require(file) as NativeAddon };
   } catch (err) {
     return { reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]}` };
+  } finally {
+    if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
   }
 }

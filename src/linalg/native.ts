@@ -47,6 +47,13 @@ export interface NativeAddon {
   accumulateLayer(total: Float32Array, dg: Float32Array | null, hg: Float32Array, m2: number, bm2: number, rows: number, cols: number, lower: boolean): void;
   /** Copies the lower triangle of the R x R x onto its upper triangle. */
   mirrorLower32(x: Float32Array, R: number): void;
+  // The autodiff route's passes (src/ntk/jacobian/ops: geometry.ts, bias-activation.ts).
+  /** Patches of one example (x from offset) into out from outOffset; window = [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW]. */
+  im2col(window: Int32Array, x: Float32Array, offset: number, out: Float32Array, outOffset: number): void;
+  /** z = relu(z + bias) over [rows, cout] (bias: already multiplied, or null). */
+  reluBias(z: Float32Array, rows: number, cout: number, bias: Float32Array | null): void;
+  /** dz = dOut o phi'(z) over stacked cotangents, and bm sum_p dz(p) into biasRows when given. */
+  deactivate(dOut: Float32Array, slope: Float32Array | null, relu: boolean, n: number, stack: number, P: number, cout: number, bm: number, biasRows: Float32Array | null): void;
 }
 
 /**

@@ -8,6 +8,9 @@ import * as assert from 'node:assert/strict';
 import { addonAvailable, selectImplementation } from '../../src/linalg/backend';
 import type { ActivationName } from '../../src/models/activations';
 import { accumulateLayer, biasActivation, mirrorLower, multiplyRows } from '../../src/ntk/explicit/elementwise';
+import { biasActivate, deactivate } from '../../src/ntk/jacobian/ops/bias-activation';
+import { im2col, im2colTs, makeWindow, type Padding } from '../../src/ntk/jacobian/ops/geometry';
+import { Scratch } from '../../src/ntk/jacobian/ops/scratch';
 import { mulberry32 } from '../helpers/rng';
 
 const skip = !addonAvailable() && process.env.NTK_LINALG !== 'native' ? 'addon not built (npm run build:native)' : false;
@@ -97,4 +100,52 @@ describe('explicit NTK elementwise passes: addon == TypeScript, bit for bit', { 
     mirrorLower(x, R, s);
     for (let c = 0; c < s; c++) for (let i = 0; i < R; i++) for (let j = 0; j < i; j++) assert.equal(x[(j * R + i) * s + c], x[(i * R + j) * s + c]);
   });
+
+  // The autodiff route's passes (src/ntk/jacobian/ops).
+  const windows: { name: string; inH: number; inW: number; channels: number; kernel: [number, number]; strides: [number, number]; dilation: [number, number]; padding: Padding }[] = [
+    { name: '3x3 valid', inH: 9, inW: 8, channels: 3, kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padding: 'valid' },
+    { name: '3x3 same, stride 2', inH: 9, inW: 8, channels: 40, kernel: [3, 3], strides: [2, 2], dilation: [1, 1], padding: 'same' },
+    { name: '3x2 same, dilation 2', inH: 7, inW: 9, channels: 5, kernel: [3, 2], strides: [1, 1], dilation: [2, 2], padding: 'same' },
+    { name: '1-D causal', inH: 1, inW: 12, channels: 4, kernel: [1, 3], strides: [1, 1], dilation: [1, 1], padding: 'causal' },
+  ];
+  for (const spec of windows) {
+    it(`im2col, ${spec.name}`, () => {
+      const w = makeWindow({ layer: 't', ...spec });
+      const size = w.outH * w.outW * w.kh * w.kw * w.channels;
+      const inSize = w.inH * w.inW * w.channels;
+      const x = random(3 * inSize, 10);
+      const { native, ts } = bothRoutes([new Float32Array(2 * size).fill(7)], ([out]) => im2col(w, x, inSize, out.subarray(size)));
+      sameBits(native[0], ts[0], 'patches');
+      const direct = new Float32Array(size);
+      im2colTs(w, x, inSize, direct);
+      sameBits(ts[0].subarray(size), direct, 'patches vs im2colTs');
+      assert.equal(ts[0][0], 7, 'nothing written before the view');
+    });
+  }
+
+  for (const withBias of [false, true]) {
+    it(`biasActivate relu (autodiff route)${withBias ? ' with a bias' : ''}`, () => {
+      const r = 23, c = 17;
+      const z = random(r * c, 11);
+      z[0] = 0; z[1] = -0; z[2] = NaN;
+      const b = withBias ? random(c, 12) : null;
+      const { native, ts } = bothRoutes([z], ([zz]) => biasActivate(zz, r, c, b, 0.7, 'relu', new Scratch()));
+      sameBits(native[0], ts[0], 'relu');
+      assert.ok(Number.isNaN(ts[0][2]), 'NaN stays NaN');
+    });
+  }
+
+  for (const relu of [true, false]) {
+    for (const withBias of [false, true]) {
+      it(`deactivate, ${relu ? 'relu' : 'slopes'}${withBias ? ', bias rows with bm = 0.3' : ''}`, () => {
+        const n = 5, stack = 2, P = 7, cout = 6;
+        const dOut = random(n * stack * P * cout, 13);
+        const slope = random(n * P * cout, 14);
+        const rows = withBias ? random(n * stack * cout, 15) : new Float32Array(0);
+        const { native, ts } = bothRoutes([dOut, rows], ([d, g]) => deactivate(d, slope, relu, { n, stack, P, cout, bm: 0.3 }, withBias ? g : null));
+        sameBits(native[0], ts[0], 'cotangents');
+        sameBits(native[1], ts[1], 'bias rows');
+      });
+    }
+  }
 });

@@ -1,5 +1,5 @@
-// The explicit NTK's elementwise passes in C (they sit between BLAS calls and, in JavaScript, took ~20% of an
-// NTK at n = 2000: V8 runs typed-array loops at 2-12 ns per element, unvectorised). Each routine computes what
+// The NTK's elementwise passes in C: the explicit route's (they sit between BLAS calls and, in JavaScript, took
+// ~20% of an NTK at n = 2000: V8 runs typed-array loops at 2-12 ns per element, unvectorised). Each routine computes what
 // its TypeScript twin computes, in the same precision: float32 storage, double arithmetic in between, so that
 // both routes give the same bits (src/models/activation-kernels.ts, src/ntk/explicit/features.ts, block.ts).
 #include <napi.h>
@@ -177,9 +177,130 @@ Napi::Value MirrorLower32(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The autodiff (Jacobian) route's passes over convolution-sized arrays (src/ntk/jacobian/ops): in JavaScript they
+// were ~55% of a CNN NTK at n = 500 (im2col 190 ms, the relu passes 160 ms of ~660 ms).
+
+// im2col(window, x, offset, out, outOffset): the patches of one example, out [outH outW, kh kw c] from x (channels
+// last, starting at offset); window = Int32Array [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW].
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  const char* fn = "im2col";
+  Arity(info, fn, 5);
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[0].As<Napi::TypedArray>().ElementLength() != 13)
+    Fail(info, fn, "argument 0 must be an Int32Array of 13 window numbers");
+  const int32_t* g = info[0].As<Napi::TypedArrayOf<int32_t>>().Data();
+  const int64_t inH = g[0], inW = g[1], c = g[2], kh = g[3], kw = g[4], sh = g[5], sw = g[6], dh = g[7], dw = g[8], padTop = g[9], padLeft = g[10], outH = g[11], outW = g[12];
+  auto xArr = F32(info, fn, 1);
+  const int64_t offset = Count(info, fn, 2);
+  auto oArr = F32(info, fn, 3);
+  const int64_t outOffset = Count(info, fn, 4);
+  if (offset + inH * inW * c > static_cast<int64_t>(xArr.ElementLength())) Fail(info, fn, "x is shorter than offset + inH inW c");
+  if (outOffset + outH * outW * kh * kw * c > static_cast<int64_t>(oArr.ElementLength())) Fail(info, fn, "out is shorter than outOffset + outH outW kh kw c");
+  const float* x = xArr.Data() + offset;
+  float* out = oArr.Data() + outOffset;
+  int64_t o = 0;
+  for (int64_t oy = 0; oy < outH; oy++) {
+    for (int64_t ox = 0; ox < outW; ox++) {
+      const int64_t ix0 = ox * sw - padLeft;
+      for (int64_t ky = 0; ky < kh; ky++) {
+        const int64_t iy = oy * sh - padTop + ky * dh;
+        if (iy < 0 || iy >= inH) {
+          std::fill(out + o, out + o + kw * c, 0.0f);
+          o += kw * c;
+          continue;
+        }
+        const float* row = x + iy * inW * c;
+        if (dw == 1 && ix0 >= 0 && ix0 + kw <= inW) {
+          std::copy(row + ix0 * c, row + (ix0 + kw) * c, out + o);
+          o += kw * c;
+          continue;
+        }
+        for (int64_t kx = 0; kx < kw; kx++) {
+          const int64_t ix = ix0 + kx * dw;
+          if (ix < 0 || ix >= inW) std::fill(out + o, out + o + c, 0.0f);
+          else std::copy(row + ix * c, row + (ix + 1) * c, out + o);
+          o += c;
+        }
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// reluBias(z, rows, cout, bias | null): z = relu(z + bias) over [rows, cout], bias already multiplied (float32),
+// with the TypeScript formula (v + |v|) / 2 in double, so NaN stays NaN and the bits match.
+Napi::Value ReluBias(const Napi::CallbackInfo& info) {
+  const char* fn = "reluBias";
+  Arity(info, fn, 4);
+  auto zArr = F32(info, fn, 0);
+  const int64_t rows = Count(info, fn, 1), cout = Count(info, fn, 2);
+  if (rows * cout > static_cast<int64_t>(zArr.ElementLength())) Fail(info, fn, "z is shorter than rows x cout");
+  const float* bias = nullptr;
+  if (!info[3].IsNull()) {
+    auto bArr = F32(info, fn, 3);
+    if (static_cast<int64_t>(bArr.ElementLength()) < cout) Fail(info, fn, "bias is shorter than cout");
+    bias = bArr.Data();
+  }
+  float* __restrict z = zArr.Data();
+  for (int64_t r = 0; r < rows; r++) {
+    float* __restrict zr = z + r * cout;
+    for (int64_t o = 0; o < cout; o++) {
+      const double v = static_cast<double>(zr[o]) + (bias ? static_cast<double>(bias[o]) : 0.0);
+      zr[o] = static_cast<float>((v + std::fabs(v)) * 0.5);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// deactivate(dOut, slope | null, relu, n, stack, P, cout, bm, biasRows | null): over stacked cotangents
+// dOut [(n stack) P, cout], dz = dOut o phi'(z) (relu: o [slope > 0], slope [n P, cout]); with biasRows
+// [(n stack), cout], also bm sum_p dz(p) per (example, output). The TypeScript twin: ops/bias-activation.ts.
+Napi::Value Deactivate(const Napi::CallbackInfo& info) {
+  const char* fn = "deactivate";
+  Arity(info, fn, 9);
+  auto dArr = F32(info, fn, 0);
+  const bool relu = info[2].ToBoolean().Value();
+  const int64_t n = Count(info, fn, 3), stack = Count(info, fn, 4), P = Count(info, fn, 5), cout = Count(info, fn, 6);
+  const double bm = Real(info, fn, 7);
+  if (n * stack * P * cout > static_cast<int64_t>(dArr.ElementLength())) Fail(info, fn, "dOut is shorter than n stack P cout");
+  const float* slope = nullptr;
+  if (!info[1].IsNull()) {
+    auto sArr = F32(info, fn, 1);
+    if (n * P * cout > static_cast<int64_t>(sArr.ElementLength())) Fail(info, fn, "slope is shorter than n P cout");
+    slope = sArr.Data();
+  }
+  float* biasRows = nullptr;
+  if (!info[8].IsNull()) {
+    auto gArr = F32(info, fn, 8);
+    if (n * stack * cout > static_cast<int64_t>(gArr.ElementLength())) Fail(info, fn, "biasRows is shorter than n stack cout");
+    biasRows = gArr.Data();
+  }
+  if (!slope && !biasRows) return info.Env().Undefined();
+  float* __restrict d = dArr.Data();
+  for (int64_t i = 0; i < n; i++) {
+    for (int64_t a = 0; a < stack; a++) {
+      const int64_t r = i * stack + a;
+      float* __restrict g = biasRows ? biasRows + r * cout : nullptr;
+      for (int64_t p = 0; p < P; p++) {
+        float* __restrict q = d + (r * P + p) * cout;
+        if (slope) {
+          const float* __restrict s = slope + (i * P + p) * cout;
+          if (relu) for (int64_t o = 0; o < cout; o++) q[o] = q[o] * (s[o] > 0.0f ? 1.0f : 0.0f);
+          else for (int64_t o = 0; o < cout; o++) q[o] = q[o] * s[o];
+        }
+        if (g) for (int64_t o = 0; o < cout; o++) g[o] = g[o] + q[o];
+      }
+      if (g && bm != 1) for (int64_t o = 0; o < cout; o++) g[o] = static_cast<float>(static_cast<double>(g[o]) * bm);
+    }
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
+  exports.Set("reluBias", Napi::Function::New(env, ReluBias, "reluBias"));
+  exports.Set("deactivate", Napi::Function::New(env, Deactivate, "deactivate"));
   exports.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
   exports.Set("multiplyRows", Napi::Function::New(env, MultiplyRows, "multiplyRows"));
   exports.Set("accumulateLayer", Napi::Function::New(env, AccumulateLayer, "accumulateLayer"));

@@ -4,6 +4,7 @@
  * relu is branch-free: pre-activations have random signs, and a branch on them mispredicts half the time.
  */
 import { ActivationName, activation } from '../../../models';
+import { active } from '../../../linalg/backend';
 import { Scratch } from './scratch';
 
 /**
@@ -12,6 +13,12 @@ import { Scratch } from './scratch';
  */
 export function biasActivate(z: Float32Array, rows: number, cout: number, b: Float32Array | null, bm: number, name: ActivationName, scratch: Scratch): Float32Array | null {
   const bias = b ? b.map((v) => bm * v) : new Float32Array(cout);
+  const { addon } = active();
+  if (addon && name === 'relu') {
+    // In C (src/ntk/native/elementwise.cc, same formula and bits): ~10x the JavaScript loop.
+    addon.reluBias(z, rows, cout, b ? bias : null);
+    return z;
+  }
   if (name === 'linear') {
     if (b) for (let r = 0; r < rows; r++) for (let o = 0, q = r * cout; o < cout; o++, q++) z[q] += bias[o];
     return null;
@@ -50,6 +57,8 @@ export function deactivate(
 ): void {
   const { n, stack, P, cout, bm } = dims;
   if (!slope && !biasRows) return;
+  const { addon } = active();
+  if (addon) return addon.deactivate(dOut, slope, relu, n, stack, P, cout, bm, biasRows);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < stack; a++) {
       const r = i * stack + a;

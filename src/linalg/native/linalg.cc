@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../../ntk/native/elementwise.h"
+#include "mirror.h"
 
 extern "C" {
 #include <cblas.h>
@@ -76,21 +77,6 @@ void TransposeSquare(double* a, int64_t n) {
   }
 }
 
-// Copies the lower triangle of a row-major n x n matrix onto the upper one (SYRK fills one triangle).
-template <typename T>
-void MirrorLower(T* c, int64_t n) {
-  const int64_t B = 64;
-  for (int64_t i0 = 0; i0 < n; i0 += B) {
-    const int64_t i1 = std::min(n, i0 + B);
-    for (int64_t j0 = 0; j0 <= i0; j0 += B) {
-      const int64_t j1 = std::min(n, j0 + B);
-      for (int64_t i = i0; i < i1; i++) {
-        const int64_t jEnd = std::min(j1, i);
-        for (int64_t j = j0; j < jEnd; j++) c[j * n + i] = c[i * n + j];
-      }
-    }
-  }
-}
 
 // Workspace size: the larger of LAPACK's documented minimum (exact, integer) and its query answer
 // (a double, which may round down for huge sizes); throws if it does not fit LAPACK's 32-bit integer.

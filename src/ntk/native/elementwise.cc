@@ -10,6 +10,7 @@
 #include <string>
 
 #include "elementwise.h"
+#include "../../linalg/native/mirror.h"
 
 namespace {
 
@@ -154,26 +155,14 @@ Napi::Value AccumulateLayer(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// mirrorLower32(x, R): the lower triangle of the square R x R float32 x copied onto its upper triangle, in
-// 64 x 64 tiles so that the transposed writes stay in cache.
+// mirrorLower32(x, R): the lower triangle of the square R x R float32 x copied onto its upper triangle.
 Napi::Value MirrorLower32(const Napi::CallbackInfo& info) {
   const char* fn = "mirrorLower32";
   Arity(info, fn, 2);
   auto xArr = F32(info, fn, 0);
   const int64_t R = Count(info, fn, 1);
   if (static_cast<int64_t>(xArr.ElementLength()) < R * R) Fail(info, fn, "x is shorter than R x R");
-  float* x = xArr.Data();
-  const int64_t B = 64;
-  for (int64_t i0 = 0; i0 < R; i0 += B) {
-    const int64_t i1 = std::min(R, i0 + B);
-    for (int64_t j0 = 0; j0 <= i0; j0 += B) {
-      const int64_t j1 = std::min(R, j0 + B);
-      for (int64_t i = i0; i < i1; i++) {
-        const int64_t jEnd = std::min(j1, i);
-        for (int64_t j = j0; j < jEnd; j++) x[j * R + i] = x[i * R + j];
-      }
-    }
-  }
+  MirrorLower(xArr.Data(), R);
   return info.Env().Undefined();
 }
 

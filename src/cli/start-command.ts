@@ -15,6 +15,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
@@ -112,11 +113,42 @@ export interface RunningLab {
   token: string;
 }
 
-/** Starts `jupyter lab` and resolves when it prints its URL (rejects when it exits first). */
-export function startLab(opts: StartOptions): Promise<RunningLab> {
+/** Whether something on 127.0.0.1 accepts connections on `port`. */
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ host: '127.0.0.1', port });
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** A port on 127.0.0.1 that nothing listens on, from `from` upwards (0: one the system picks). */
+export async function freePort(from: number): Promise<number> {
+  for (let p = from; p <= Math.min(65535, from + 100); p++) {
+    const got = await new Promise<number | null>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(null));
+      srv.listen(p, '127.0.0.1', () => {
+        const bound = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(bound));
+      });
+    });
+    if (got !== null) return got;
+    if (from === 0) break;
+  }
+  throw new InvalidOptionError(`start: no free port on 127.0.0.1 from ${from} to ${from + 100}`);
+}
+
+/**
+ * Starts `jupyter lab` on `opts.port` and resolves once its URL is printed and the port accepts connections.
+ * Jupyter logs its URL before it binds, and with port retries it would bind another port than the one it printed:
+ * so retries are off (a taken port makes it exit, and startCommand tries the next) and the URL is announced only
+ * when the server answers. Rejects when it exits first or is not listening within `readyMs`.
+ */
+export function startLab(opts: StartOptions, readyMs = 120_000): Promise<RunningLab> {
   const token = randomBytes(24).toString('hex');
   const args = [
-    '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', `--port=${opts.port}`, `--IdentityProvider.token=${token}`,
+    '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', `--port=${opts.port}`, '--ServerApp.port_retries=0', `--IdentityProvider.token=${token}`,
     `--ServerApp.root_dir=${opts.notebooks ?? join(opts.root, 'notebooks')}`, '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
   ];
   if (process.getuid?.() === 0) args.push('--allow-root');
@@ -131,14 +163,30 @@ export function startLab(opts: StartOptions): Promise<RunningLab> {
       const m = /(http:\/\/127\.0\.0\.1:(\d+))\/lab\?token=/.exec(seen);
       if (m) {
         done = true;
-        resolve({ proc, url: `${m[1]}/lab?token=${token}`, tutorial: `${m[1]}/lab/tree/01-ntk-basics.ipynb?token=${token}`, token });
+        const base = m[1];
+        const port = Number(m[2]);
+        void (async () => {
+          const deadline = Date.now() + readyMs;
+          while (proc.exitCode === null && proc.signalCode === null && Date.now() < deadline) {
+            if (await accepting(port)) {
+              resolve({ proc, url: `${base}/lab?token=${token}`, tutorial: `${base}/lab/tree/01-ntk-basics.ipynb?token=${token}`, token });
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          reject(new InvalidOptionError(proc.exitCode === null && proc.signalCode === null
+            ? `start: JupyterLab printed ${base} but did not listen there within ${readyMs / 1000} s`
+            : `start: JupyterLab exited with ${proc.exitCode ?? proc.signalCode} before it was up`));
+        })();
       }
     });
     proc.on('error', (e) => {
       if (!done) reject(new InvalidOptionError(`start: could not run ${opts.python}: ${e.message}`));
     });
     proc.on('exit', (code) => {
-      if (!done) reject(new InvalidOptionError(`start: JupyterLab exited with ${code} before it was up`));
+      if (done) return;
+      const taken = /already in use|Address already in use|Errno 98/.test(seen);
+      reject(new InvalidOptionError(`start: JupyterLab exited with ${code} before it was up${taken ? ` (port ${opts.port} is taken)` : ''}`));
     });
   });
 }
@@ -156,6 +204,21 @@ export function stopLab(proc: ChildProcess, graceMs = 10_000): Promise<number | 
   });
 }
 
+/** startLab on `port` or the next free one, trying again (3 times at most) when the port is taken before Jupyter binds it. */
+async function startOnFreePort(root: string, python: string, port: number): Promise<RunningLab> {
+  let from = port;
+  for (let attempt = 0; ; attempt++) {
+    const free = await freePort(from);
+    if (free !== port && port !== 0) say(`port ${port} is taken; using ${free}`);
+    try {
+      return await startLab({ root, python, port: free });
+    } catch (e) {
+      if (attempt >= 2 || !/is taken/.test((e as Error).message)) throw e;
+      from = port === 0 ? 0 : free + 1;
+    }
+  }
+}
+
 /** The command. */
 export async function startCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -168,7 +231,9 @@ export async function startCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(`start: --port must be a port number, got '${values.port}'`);
   const root = packageRoot();
   const python = values['no-setup'] ? (values.python ?? join(root, '.venv', 'bin', 'python')) : await setup(root, values.python);
-  const lab = await startLab({ root, python, port });
+  // The requested port, or the next free one (Jupyter's own retries are off: see startLab); a port taken between
+  // the check and Jupyter's bind makes Jupyter exit, and the next free port is tried (3 times at most).
+  const lab = await startOnFreePort(root, python, port);
   say(`JupyterLab (pid ${lab.proc.pid}) is running at ${lab.url}`);
   say(`first tutorial: ${lab.tutorial}`);
   say('stop it with Ctrl-C');

@@ -3,7 +3,8 @@
  * on 127.0.0.1; the URL answers with JupyterLab's page and GET /api/kernelspecs lists the ntk-lab kernel (this
  * package's kernel entry); the first tutorial is served. A second `npm start` reuses the setup. Each server is
  * stopped by signalling the process group of the npm process the test started (SIGTERM, then SIGKILL), and the
- * JupyterLab PID it printed must be gone. Every wait is bounded.
+ * JupyterLab PID it printed must be gone. A taken port gives the next free one, and the URL printed is where the
+ * server answers (Jupyter logs its URL before it binds). Every wait is bounded.
  */
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -41,8 +42,8 @@ interface Started {
 }
 
 /** `npm start -- --port P` in its own process group; resolves when it prints the URL (at most `timeoutMs`). */
-async function npmStart(timeoutMs: number): Promise<Started> {
-  const port = await freePort();
+async function npmStart(timeoutMs: number, requested?: number): Promise<Started> {
+  const port = requested ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_CONFIG_DIR: join(TMP, 'config'),
@@ -132,4 +133,25 @@ test('a second npm start reuses the setup (venv, extension, kernelspec) and star
     await stop(lab.proc);
   }
   assert.ok(await waitGone(lab.labPid, 20_000), `JupyterLab (pid ${lab.labPid}) still running after the stop`);
+});
+
+test('a taken port: npm start says so, takes the next free one, and the printed URL answers', { timeout: 5 * 60_000 }, async () => {
+  const port = await freePort();
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', () => resolve()));
+  try {
+    const lab = await npmStart(3 * 60_000, port);
+    try {
+      assert.match(lab.out(), new RegExp(`port ${port} is taken; using \\d+`));
+      const url = new URL(lab.url);
+      assert.notEqual(Number(url.port), port);
+      const r = await fetch(lab.url, { signal: AbortSignal.timeout(30_000) });
+      assert.equal(r.status, 200);
+    } finally {
+      await stop(lab.proc);
+    }
+    assert.ok(await waitGone(lab.labPid, 20_000), `JupyterLab (pid ${lab.labPid}) still running after the stop`);
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+  }
 });

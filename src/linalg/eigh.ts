@@ -9,7 +9,7 @@ import { mirrorLower } from './fallback/gemm';
 import { runInWorker } from './fallback/pool';
 import { checkInfo } from './lapackErrors';
 import type { Matrix } from './matrix';
-import { checkMatrix, checkSquare } from './validate';
+import { checkMatrix, checkSquare, inspectSymmetric } from './validate';
 
 export interface EighOptions {
   /** Also compute eigenvectors (default false). */
@@ -54,16 +54,9 @@ function planEigh(fn: string, a: Matrix, opts: EighOptions): EighPlan {
   const a64 = new Float64Array(a.data); // memcpy for float64, converting loop for float32
   const check = opts.checkSymmetric !== false;
   const relTol = a.data instanceof Float32Array ? 1e-5 : 1e-10;
-  const { addon } = active();
-  if (addon) {
-    // Same checks as below, in C (~5x faster; they precede every decomposition).
-    const r = addon.inspectSymmetric(a64, n, check ? relTol : -1);
-    if (r.code === 1) nonFinite(fn, a64, n, r.index);
-    if (r.code === 2) notSymmetric(fn, a64, n, r.index, relTol * r.maxAbs);
-  } else {
-    const maxAbs = finiteMaxAbs(fn, a64, n);
-    if (check) checkSymmetric(fn, a64, n, relTol * maxAbs);
-  }
+  const r = inspectSymmetric(a64, n, check ? relTol : -1);
+  if (r.code === 1) nonFinite(fn, a64, n, r.index);
+  if (r.code === 2) notSymmetric(fn, a64, n, r.index, relTol * r.maxAbs);
   // Unchecked input: the lower triangle is the truth (documented); LAPACK reads the upper one, so mirror.
   if (!check) mirrorLower(a64, n);
   return { n, a: a64, vectors: opts.vectors === true, il, iu, full: il === 0 && iu === n - 1 };
@@ -77,33 +70,6 @@ function nonFinite(fn: string, d: Float64Array, n: number, index: number): never
 function notSymmetric(fn: string, d: Float64Array, n: number, index: number, tol: number): never {
   const i = Math.floor(index / n), j = index - i * n;
   throw new ShapeError(`${fn}: a is not symmetric: a[${i}][${j}] = ${d[i * n + j]} but a[${j}][${i}] = ${d[j * n + i]} (tolerance ${tol.toExponential(2)}); pass checkSymmetric: false to use its lower triangle`);
-}
-
-/** max |a_ij|; throws NonFiniteError at the first NaN/Infinity (one pass). */
-function finiteMaxAbs(fn: string, d: Float64Array, n: number): number {
-  let m = 0;
-  for (let i = 0; i < d.length; i++) {
-    const x = Math.abs(d[i]);
-    if (!(x < Infinity)) nonFinite(fn, d, n, i); // NaN fails every comparison
-    if (x > m) m = x;
-  }
-  return m;
-}
-
-/** Throws ShapeError at the first |a_ij - a_ji| > tol; tiled so the transposed reads stay in cache. */
-function checkSymmetric(fn: string, d: Float64Array, n: number, tol: number): void {
-  const B = 64;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    for (let j0 = 0; j0 <= i0; j0 += B) {
-      const i1 = Math.min(n, i0 + B), j1 = Math.min(n, j0 + B);
-      for (let i = i0; i < i1; i++) {
-        const jEnd = Math.min(j1, i);
-        for (let j = j0; j < jEnd; j++) {
-          if (Math.abs(d[i * n + j] - d[j * n + i]) > tol) notSymmetric(fn, d, n, i * n + j, tol);
-        }
-      }
-    }
-  }
 }
 
 function failed(routine: string): (info: number) => string {

@@ -6,8 +6,7 @@
  */
 import { InvalidOptionError, NonFiniteError, ShapeError } from '../errors';
 import { eighAsync, type Matrix } from '../linalg';
-import { active } from '../linalg/backend';
-import { checkFinite, checkMatrix, checkSquare } from '../linalg/validate';
+import { checkFinite, checkMatrix, checkSquare, inspectSymmetric } from '../linalg/validate';
 
 /** Options of symmetricEigen(). */
 export interface EigenOptions {
@@ -27,54 +26,20 @@ export interface EigenResult {
 
 /**
  * Throws NonFiniteError naming a NaN/Infinity, or ShapeError naming the first pair (i, j) (row-major) with
- * |a_ij - a_ji| above the tolerance (1e-5 max|a| for float32 data, 1e-10 for float64). The common case is one
- * pass over 64 x 64 tiles (each a_ij and its transpose read once, while both are in cache) that keeps max|a| and
- * max|a_ij - a_ji|; only a failing matrix is scanned again to name the pair.
+ * |a_ij - a_ji| above the tolerance (1e-5 max|a| for float32 data, 1e-10 for float64). The scan is eigh's
+ * (linalg's inspectSymmetric); only a failing matrix is scanned again, row by row, to name the pair.
  */
 export function checkSymmetric(fn: string, name: string, a: Matrix): void {
   const n = a.rows;
   const d = a.data;
   const relTol = d instanceof Float32Array ? 1e-5 : 1e-10;
-  const { addon } = active();
-  if (addon) {
-    // The same pass in C (~10x faster: at n = 1000 it was 2-13 ms of spectrum()'s overhead in JavaScript).
-    const r = addon.inspectSymmetric(d, n, relTol);
-    if (r.code === 0) return;
-    if (r.code === 1) {
-      const i = Math.floor(r.index / n);
-      throw new NonFiniteError(`${fn}: ${name} holds ${d[r.index]} at (${i}, ${r.index - i * n})`);
-    }
-    notSymmetric(fn, name, a, relTol * r.maxAbs);
+  const r = inspectSymmetric(d, n, relTol);
+  if (r.code === 0) return;
+  if (r.code === 1) {
+    const i = Math.floor(r.index / n);
+    throw new NonFiniteError(`${fn}: ${name} holds ${d[r.index]} at (${i}, ${r.index - i * n})`);
   }
-  const B = 64;
-  let maxAbs = 0;
-  let maxDiff = 0;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    const i1 = Math.min(n, i0 + B);
-    for (let j0 = 0; j0 <= i0; j0 += B) {
-      const j1 = Math.min(n, j0 + B);
-      for (let i = i0; i < i1; i++) {
-        const jEnd = Math.min(j1, i + 1);
-        for (let j = j0; j < jEnd; j++) {
-          const x = d[i * n + j];
-          const y = d[j * n + i];
-          if (x - x !== 0 || y - y !== 0) {
-            const [r, c, v] = x - x !== 0 ? [i, j, x] : [j, i, y];
-            throw new NonFiniteError(`${fn}: ${name} holds ${v} at (${r}, ${c})`);
-          }
-          const ax = x < 0 ? -x : x;
-          const ay = y < 0 ? -y : y;
-          if (ax > maxAbs) maxAbs = ax;
-          if (ay > maxAbs) maxAbs = ay;
-          const diff = x > y ? x - y : y - x;
-          if (diff > maxDiff) maxDiff = diff;
-        }
-      }
-    }
-  }
-  const tol = relTol * maxAbs;
-  if (maxDiff <= tol) return;
-  notSymmetric(fn, name, a, tol);
+  notSymmetric(fn, name, a, relTol * r.maxAbs);
 }
 
 /** Throws ShapeError naming the first pair (i, j), row-major, with |a_ij - a_ji| > tol. */
@@ -102,34 +67,25 @@ export async function symmetricEigen(a: Matrix, opts: EigenOptions = {}): Promis
   const want = opts.vectors ?? 0;
   const k = want === 'all' ? n : want;
   if (!Number.isInteger(k) || k < 0 || k > n) throw new InvalidOptionError(`symmetricEigen: opts.vectors must be 'all' or an integer in 0..${n}, got ${String(want)}`);
-  if (opts.checkSymmetric !== false) {
-    checkSymmetric('symmetricEigen', name, a);
-    return eigenOfSymmetric(a, k);
-  }
-  // Unchecked: the lower triangle is the matrix (eigh mirrors it).
-  checkFinite('symmetricEigen', name, a);
-  if (k === n) {
-    const r = await eighAsync(a, { vectors: true, checkSymmetric: false });
-    return { values: r.values.reverse(), vectors: reverseColumns(r.vectors as Matrix<Float64Array>) };
-  }
-  const all = await eighAsync(a, { checkSymmetric: false });
-  const values = all.values.reverse();
-  if (k === 0) return { values };
-  return { values, vectors: await topEigenvectors(a, k) };
+  const checked = opts.checkSymmetric !== false;
+  if (checked) checkSymmetric('symmetricEigen', name, a);
+  else checkFinite('symmetricEigen', name, a); // unchecked: the lower triangle is the matrix (eigh mirrors it)
+  return eigenOf(a, k, checked);
 }
 
 /**
- * Eigenvalues (descending) and the top k eigenvectors (0..n) of a matrix that checkSymmetric() passed. eigh is
- * asked to check again, in C (~0.3 ms at n = 1000): that costs less than mirroring the lower triangle (~1.6 ms),
- * which an unchecked call needs, and it cannot fail where checkSymmetric() passed (same tolerance).
+ * Eigenvalues (descending) and the top k eigenvectors (0..n) of a finite square matrix. `checked`: checkSymmetric()
+ * passed, and eigh is asked to check again, in C (~0.3 ms at n = 1000): that costs less than mirroring the lower
+ * triangle (~1.6 ms), which an unchecked matrix needs, and it cannot fail where checkSymmetric() passed (same
+ * tolerance).
  */
-export async function eigenOfSymmetric(a: Matrix, k: number): Promise<EigenResult> {
+export async function eigenOf(a: Matrix, k: number, checked: boolean): Promise<EigenResult> {
   const n = a.rows;
   if (k === n) {
-    const r = await eighAsync(a, { vectors: true });
+    const r = await eighAsync(a, { vectors: true, checkSymmetric: checked });
     return { values: r.values.reverse(), vectors: reverseColumns(r.vectors as Matrix<Float64Array>) };
   }
-  const values = (await eighAsync(a)).values.reverse();
+  const values = (await eighAsync(a, { checkSymmetric: checked })).values.reverse();
   if (k === 0) return { values };
   return { values, vectors: await topEigenvectors(a, k) };
 }

@@ -24,7 +24,7 @@ import type { LawDensity } from '../theory/density';
 import { densityTable, lawCurve, type DensityCurve } from '../theory/density-table';
 import type { TheoryResult } from '../theory/theory-for';
 import { ksDistance, wasserstein1 } from './distance';
-import { checkSymmetric, eigenOfSymmetric, symmetricEigen, topEigenvectors } from './eigen';
+import { checkSymmetric, eigenOf, symmetricEigen, topEigenvectors } from './eigen';
 import { histogram, kde, type Histogram, type Kde } from './esd';
 import { lanczos, type LanczosOptions, type LanczosResult } from './lanczos';
 import type { SymmetricOperator } from './operator';
@@ -140,7 +140,7 @@ export async function spectrum(kernels: Kernel | readonly Kernel[] | LayerwiseNt
     // A prepared kernel (float64, centred and rescaled from the checked one) is symmetric only to the float32
     // kernel's rounding: its lower triangle is taken, as before the transform.
     const values = m === kernelOf
-      ? (await eigenOfSymmetric(m, 0)).values
+      ? (await eigenOf(m, 0, true)).values
       : (await symmetricEigen(m, { checkSymmetric: false, name: `kernels[${i}]` })).values;
     const spikes = law && law.support.length
       ? detectSpikes(values, { edge: law.support[law.support.length - 1][1], width: law.support[law.support.length - 1][1] - law.support[0][0] })

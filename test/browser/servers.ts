@@ -6,20 +6,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/cli/start-command';
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Environment that points Jupyter at `root`'s folders and at `prefix` for kernelspecs and extensions. */
 export function jupyterEnv(root: string, prefix: string): NodeJS.ProcessEnv {
@@ -45,7 +34,7 @@ export interface Lab {
 
 /** Starts `jupyter lab` on a free port and waits (at most `timeoutMs`) until it answers. */
 export async function startLab(jupyter: string, rootDir: string, env: NodeJS.ProcessEnv, logPath: string, timeoutMs = 90_000): Promise<Lab> {
-  const port = await freePort();
+  const port = await freePort(0);
   const token = randomBytes(16).toString('hex');
   const args = [
     'lab', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--IdentityProvider.token=${token}`,

@@ -11,6 +11,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { freePort } from '../../src/cli/start-command';
 import { alive, REPO, stopGroup, tempDir } from '../notebooks/helpers';
 
 const { dir: TMP, cleanup } = tempDir('ntk-lab-start-');
@@ -20,17 +21,6 @@ after(async () => {
   for (const p of started) await stop(p);
   cleanup();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   proc: ChildProcess;
@@ -43,7 +33,7 @@ interface Started {
 
 /** `npm start -- --port P` in its own process group; resolves when it prints the URL (at most `timeoutMs`). */
 async function npmStart(timeoutMs: number, requested?: number): Promise<Started> {
-  const port = requested ?? (await freePort());
+  const port = requested ?? (await freePort(0));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_CONFIG_DIR: join(TMP, 'config'),
@@ -136,7 +126,7 @@ test('a second npm start reuses the setup (venv, extension, kernelspec) and star
 });
 
 test('a taken port: npm start says so, takes the next free one, and the printed URL answers', { timeout: 5 * 60_000 }, async () => {
-  const port = await freePort();
+  const port = await freePort(0);
   const blocker = createServer();
   await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', () => resolve()));
   try {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../../ntk/native/elementwise.h"
+#include "args.h"
 #include "mirror.h"
 
 extern "C" {
@@ -316,57 +317,6 @@ Napi::Value Done(Napi::Env env, bool async) {
   return d.Promise();
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Argument parsing: strict, with messages naming the routine and the argument.
-
-struct Args {
-  const Napi::CallbackInfo& info;
-  const char* fn;
-  size_t expected;
-
-  Args(const Napi::CallbackInfo& i, const char* f, size_t n) : info(i), fn(f), expected(n) {
-    if (info.Length() != n)
-      throw Napi::TypeError::New(info.Env(), std::string(fn) + ": expected " + std::to_string(n) + " arguments, got " +
-                                                 std::to_string(info.Length()));
-  }
-  [[noreturn]] void Fail(size_t i, const std::string& what) const {
-    throw Napi::TypeError::New(info.Env(), std::string(fn) + ": argument " + std::to_string(i) + " " + what);
-  }
-  int Int(size_t i, int min = 0) const {
-    if (!info[i].IsNumber()) Fail(i, "must be a number");
-    const double v = info[i].As<Napi::Number>().DoubleValue();
-    if (!(v >= min && v <= INT_MAX) || std::floor(v) != v) Fail(i, "must be an integer in [" + std::to_string(min) + ", 2^31)");
-    return static_cast<int>(v);
-  }
-  double Double(size_t i) const {
-    if (!info[i].IsNumber()) Fail(i, "must be a number");
-    const double v = info[i].As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(v)) Fail(i, "must be finite");
-    return v;
-  }
-  bool Bool(size_t i) const {
-    if (!info[i].IsBoolean()) Fail(i, "must be a boolean");
-    return info[i].As<Napi::Boolean>().Value();
-  }
-  napi_typedarray_type Kind(size_t i) const {
-    if (!info[i].IsTypedArray()) Fail(i, "must be a Float32Array or Float64Array");
-    const napi_typedarray_type t = info[i].As<Napi::TypedArray>().TypedArrayType();
-    if (t != napi_float32_array && t != napi_float64_array) Fail(i, "must be a Float32Array or Float64Array");
-    return t;
-  }
-  // A typed array of element type T holding at least `need` elements.
-  template <typename T>
-  T* Array(size_t i, int64_t need, std::vector<Napi::Object>* keep) const {
-    const napi_typedarray_type want = sizeof(T) == 4 ? napi_float32_array : napi_float64_array;
-    if (Kind(i) != want) Fail(i, sizeof(T) == 4 ? "must be a Float32Array" : "must be a Float64Array");
-    auto arr = info[i].As<Napi::TypedArrayOf<T>>();
-    if (static_cast<int64_t>(arr.ElementLength()) < need)
-      Fail(i, "has length " + std::to_string(arr.ElementLength()) + ", needs at least " + std::to_string(need));
-    if (need > 0 && arr.Data() == nullptr) Fail(i, "is detached");
-    keep->push_back(arr);
-    return arr.Data();
-  }
-};
 
 template <typename T>
 Napi::Value GemmT(const Args& A) {

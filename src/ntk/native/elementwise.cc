@@ -8,59 +8,33 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "elementwise.h"
+#include "../../linalg/native/args.h"
 #include "../../linalg/native/mirror.h"
 
 namespace {
 
-[[noreturn]] void Fail(const Napi::CallbackInfo& info, const char* fn, const std::string& what) {
-  throw Napi::TypeError::New(info.Env(), std::string(fn) + ": " + what);
-}
+// Sync routines: the arrays only need to live for the call, so the kept handles are dropped on return.
+using Keep = std::vector<Napi::Object>;
 
-Napi::TypedArrayOf<float> F32(const Napi::CallbackInfo& info, const char* fn, size_t i) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    Fail(info, fn, "argument " + std::to_string(i) + " must be a Float32Array");
-  return info[i].As<Napi::TypedArrayOf<float>>();
-}
-
-int64_t Count(const Napi::CallbackInfo& info, const char* fn, size_t i) {
-  if (!info[i].IsNumber()) Fail(info, fn, "argument " + std::to_string(i) + " must be a number");
-  const double v = info[i].As<Napi::Number>().DoubleValue();
-  if (!(v >= 0 && v <= 9007199254740992.0) || std::floor(v) != v) Fail(info, fn, "argument " + std::to_string(i) + " must be a non-negative integer");
-  return static_cast<int64_t>(v);
-}
-
-double Real(const Napi::CallbackInfo& info, const char* fn, size_t i) {
-  if (!info[i].IsNumber()) Fail(info, fn, "argument " + std::to_string(i) + " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-
-void Arity(const Napi::CallbackInfo& info, const char* fn, size_t n) {
-  if (info.Length() != n) Fail(info, fn, "expected " + std::to_string(n) + " arguments, got " + std::to_string(info.Length()));
-}
+// The length of argument i, a Float32Array (checked by Args::Array).
+int64_t Length(const Args& A, size_t i) { return static_cast<int64_t>(A.info[i].As<Napi::TypedArray>().ElementLength()); }
 
 // biasActivation(kind, z, slope, cols, b | null, bm): z <- phi(z + bm b) and slope <- phi'(z + bm b), b per
 // column of the row-major z. kind: 0 linear, 1 relu (phi'(0) = 0), 2 tanh, 3 sigmoid.
 Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
-  const char* fn = "biasActivation";
-  Arity(info, fn, 6);
-  const int64_t kind = Count(info, fn, 0);
-  auto zArr = F32(info, fn, 1);
-  auto sArr = F32(info, fn, 2);
-  const int64_t cols = Count(info, fn, 3);
-  const int64_t size = static_cast<int64_t>(zArr.ElementLength());
-  if (static_cast<int64_t>(sArr.ElementLength()) < size) Fail(info, fn, "slope is shorter than z");
-  if (cols == 0 || size % cols != 0) Fail(info, fn, "z's length is not a multiple of cols");
-  const float* b = nullptr;
-  if (!info[4].IsNull()) {
-    auto bArr = F32(info, fn, 4);
-    if (static_cast<int64_t>(bArr.ElementLength()) < cols) Fail(info, fn, "b is shorter than cols");
-    b = bArr.Data();
-  }
-  const double bm = Real(info, fn, 5);
-  float* __restrict z = zArr.Data();
-  float* __restrict s = sArr.Data();
+  Args A(info, "biasActivation", 6);
+  Keep keep;
+  const int kind = A.Int(0);
+  float* __restrict z = A.Array<float>(1, 0, &keep);
+  const int64_t size = Length(A, 1);
+  float* __restrict s = A.Array<float>(2, size, &keep);
+  const int64_t cols = A.Int(3, 1);
+  if (size % cols != 0) A.Fail(1, "has a length that is not a multiple of cols");
+  const float* b = A.OptionalArray<float>(4, cols, &keep);
+  const double bm = A.Double(5);
   if (b) {
     for (int64_t row = 0; row < size; row += cols)
       for (int64_t j = 0; j < cols; j++) z[row + j] = static_cast<float>(static_cast<double>(z[row + j]) + bm * static_cast<double>(b[j]));
@@ -94,7 +68,7 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
       }
       break;
     default:
-      Fail(info, fn, "unknown activation kind " + std::to_string(kind));
+      A.Fail(0, "is not an activation kind (0 linear, 1 relu, 2 tanh, 3 sigmoid)");
   }
   return info.Env().Undefined();
 }
@@ -102,14 +76,11 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
 // multiplyRows(d, slope, n, k, cols): d[(i k + a) cols + j] *= slope[i cols + j] for a < k (the backward pass's
 // delta o phi'(z), one slope row for the k output rows of example i).
 Napi::Value MultiplyRows(const Napi::CallbackInfo& info) {
-  const char* fn = "multiplyRows";
-  Arity(info, fn, 5);
-  auto dArr = F32(info, fn, 0);
-  auto sArr = F32(info, fn, 1);
-  const int64_t n = Count(info, fn, 2), k = Count(info, fn, 3), cols = Count(info, fn, 4);
-  if (static_cast<int64_t>(dArr.ElementLength()) < n * k * cols || static_cast<int64_t>(sArr.ElementLength()) < n * cols) Fail(info, fn, "arrays shorter than n k cols / n cols");
-  float* __restrict d = dArr.Data();
-  const float* __restrict s = sArr.Data();
+  Args A(info, "multiplyRows", 5);
+  Keep keep;
+  const int64_t n = A.Int(2), k = A.Int(3), cols = A.Int(4);
+  float* __restrict d = A.Array<float>(0, n * k * cols, &keep);
+  const float* __restrict s = A.Array<float>(1, n * cols, &keep);
   for (int64_t i = 0; i < n; i++)
     for (int64_t a = 0; a < k; a++) {
       float* __restrict row = d + (i * k + a) * cols;
@@ -123,23 +94,15 @@ Napi::Value MultiplyRows(const Napi::CallbackInfo& info) {
 // rows x cols block (only j <= i when lower): one layer's weight and bias terms of the 'trace' NTK. Without dg
 // (a linear output layer, whose deltas' Gram is a constant folded into m2 and bm2): total[p] += m2 hg[p] + bm2.
 Napi::Value AccumulateLayer(const Napi::CallbackInfo& info) {
-  const char* fn = "accumulateLayer";
-  Arity(info, fn, 8);
-  auto tArr = F32(info, fn, 0);
-  auto hArr = F32(info, fn, 2);
-  const double m2 = Real(info, fn, 3), bm2 = Real(info, fn, 4);
-  const int64_t rows = Count(info, fn, 5), cols = Count(info, fn, 6);
-  const bool lower = info[7].ToBoolean().Value();
+  Args A(info, "accumulateLayer", 8);
+  Keep keep;
+  const double m2 = A.Double(3), bm2 = A.Double(4);
+  const int64_t rows = A.Int(5), cols = A.Int(6);
+  const bool lower = A.Bool(7);
   const int64_t size = rows * cols;
-  if (static_cast<int64_t>(tArr.ElementLength()) < size || static_cast<int64_t>(hArr.ElementLength()) < size) Fail(info, fn, "arrays shorter than rows x cols");
-  const float* dg = nullptr;
-  if (!info[1].IsNull()) {
-    auto dArr = F32(info, fn, 1);
-    if (static_cast<int64_t>(dArr.ElementLength()) < size) Fail(info, fn, "dg is shorter than rows x cols");
-    dg = dArr.Data();
-  }
-  float* __restrict t = tArr.Data();
-  const float* __restrict hg = hArr.Data();
+  float* __restrict t = A.Array<float>(0, size, &keep);
+  const float* dg = A.OptionalArray<float>(1, size, &keep);
+  const float* __restrict hg = A.Array<float>(2, size, &keep);
   for (int64_t i = 0; i < rows; i++) {
     const int64_t end = lower ? std::min(cols, i + 1) : cols;
     float* __restrict trow = t + i * cols;
@@ -157,12 +120,10 @@ Napi::Value AccumulateLayer(const Napi::CallbackInfo& info) {
 
 // mirrorLower32(x, R): the lower triangle of the square R x R float32 x copied onto its upper triangle.
 Napi::Value MirrorLower32(const Napi::CallbackInfo& info) {
-  const char* fn = "mirrorLower32";
-  Arity(info, fn, 2);
-  auto xArr = F32(info, fn, 0);
-  const int64_t R = Count(info, fn, 1);
-  if (static_cast<int64_t>(xArr.ElementLength()) < R * R) Fail(info, fn, "x is shorter than R x R");
-  MirrorLower(xArr.Data(), R);
+  Args A(info, "mirrorLower32", 2);
+  Keep keep;
+  const int64_t R = A.Int(1);
+  MirrorLower(A.Array<float>(0, R * R, &keep), R);
   return info.Env().Undefined();
 }
 
@@ -172,20 +133,15 @@ Napi::Value MirrorLower32(const Napi::CallbackInfo& info) {
 // im2col(window, x, offset, out, outOffset): the patches of one example, out [outH outW, kh kw c] from x (channels
 // last, starting at offset); window = Int32Array [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW].
 Napi::Value Im2col(const Napi::CallbackInfo& info) {
-  const char* fn = "im2col";
-  Arity(info, fn, 5);
+  Args A(info, "im2col", 5);
+  Keep keep;
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[0].As<Napi::TypedArray>().ElementLength() != 13)
-    Fail(info, fn, "argument 0 must be an Int32Array of 13 window numbers");
+    A.Fail(0, "must be an Int32Array of 13 window numbers");
   const int32_t* g = info[0].As<Napi::TypedArrayOf<int32_t>>().Data();
   const int64_t inH = g[0], inW = g[1], c = g[2], kh = g[3], kw = g[4], sh = g[5], sw = g[6], dh = g[7], dw = g[8], padTop = g[9], padLeft = g[10], outH = g[11], outW = g[12];
-  auto xArr = F32(info, fn, 1);
-  const int64_t offset = Count(info, fn, 2);
-  auto oArr = F32(info, fn, 3);
-  const int64_t outOffset = Count(info, fn, 4);
-  if (offset + inH * inW * c > static_cast<int64_t>(xArr.ElementLength())) Fail(info, fn, "x is shorter than offset + inH inW c");
-  if (outOffset + outH * outW * kh * kw * c > static_cast<int64_t>(oArr.ElementLength())) Fail(info, fn, "out is shorter than outOffset + outH outW kh kw c");
-  const float* x = xArr.Data() + offset;
-  float* out = oArr.Data() + outOffset;
+  const int64_t offset = A.Int(2), outOffset = A.Int(4);
+  const float* x = A.Array<float>(1, offset + inH * inW * c, &keep) + offset;
+  float* out = A.Array<float>(3, outOffset + outH * outW * kh * kw * c, &keep) + outOffset;
   int64_t o = 0;
   for (int64_t oy = 0; oy < outH; oy++) {
     for (int64_t ox = 0; ox < outW; ox++) {
@@ -218,18 +174,11 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
 // reluBias(z, rows, cout, bias | null): z = relu(z + bias) over [rows, cout], bias already multiplied (float32),
 // with the TypeScript formula (v + |v|) / 2 in double, so NaN stays NaN and the bits match.
 Napi::Value ReluBias(const Napi::CallbackInfo& info) {
-  const char* fn = "reluBias";
-  Arity(info, fn, 4);
-  auto zArr = F32(info, fn, 0);
-  const int64_t rows = Count(info, fn, 1), cout = Count(info, fn, 2);
-  if (rows * cout > static_cast<int64_t>(zArr.ElementLength())) Fail(info, fn, "z is shorter than rows x cout");
-  const float* bias = nullptr;
-  if (!info[3].IsNull()) {
-    auto bArr = F32(info, fn, 3);
-    if (static_cast<int64_t>(bArr.ElementLength()) < cout) Fail(info, fn, "bias is shorter than cout");
-    bias = bArr.Data();
-  }
-  float* __restrict z = zArr.Data();
+  Args A(info, "reluBias", 4);
+  Keep keep;
+  const int64_t rows = A.Int(1), cout = A.Int(2);
+  float* __restrict z = A.Array<float>(0, rows * cout, &keep);
+  const float* bias = A.OptionalArray<float>(3, cout, &keep);
   for (int64_t r = 0; r < rows; r++) {
     float* __restrict zr = z + r * cout;
     for (int64_t o = 0; o < cout; o++) {
@@ -244,27 +193,15 @@ Napi::Value ReluBias(const Napi::CallbackInfo& info) {
 // dOut [(n stack) P, cout], dz = dOut o phi'(z) (relu: o [slope > 0], slope [n P, cout]); with biasRows
 // [(n stack), cout], also bm sum_p dz(p) per (example, output). The TypeScript twin: ops/bias-activation.ts.
 Napi::Value Deactivate(const Napi::CallbackInfo& info) {
-  const char* fn = "deactivate";
-  Arity(info, fn, 9);
-  auto dArr = F32(info, fn, 0);
-  const bool relu = info[2].ToBoolean().Value();
-  const int64_t n = Count(info, fn, 3), stack = Count(info, fn, 4), P = Count(info, fn, 5), cout = Count(info, fn, 6);
-  const double bm = Real(info, fn, 7);
-  if (n * stack * P * cout > static_cast<int64_t>(dArr.ElementLength())) Fail(info, fn, "dOut is shorter than n stack P cout");
-  const float* slope = nullptr;
-  if (!info[1].IsNull()) {
-    auto sArr = F32(info, fn, 1);
-    if (n * P * cout > static_cast<int64_t>(sArr.ElementLength())) Fail(info, fn, "slope is shorter than n P cout");
-    slope = sArr.Data();
-  }
-  float* biasRows = nullptr;
-  if (!info[8].IsNull()) {
-    auto gArr = F32(info, fn, 8);
-    if (n * stack * cout > static_cast<int64_t>(gArr.ElementLength())) Fail(info, fn, "biasRows is shorter than n stack cout");
-    biasRows = gArr.Data();
-  }
+  Args A(info, "deactivate", 9);
+  Keep keep;
+  const bool relu = A.Bool(2);
+  const int64_t n = A.Int(3), stack = A.Int(4), P = A.Int(5), cout = A.Int(6);
+  const double bm = A.Double(7);
+  float* __restrict d = A.Array<float>(0, n * stack * P * cout, &keep);
+  const float* slope = A.OptionalArray<float>(1, n * P * cout, &keep);
+  float* biasRows = A.OptionalArray<float>(8, n * stack * cout, &keep);
   if (!slope && !biasRows) return info.Env().Undefined();
-  float* __restrict d = dArr.Data();
   for (int64_t i = 0; i < n; i++) {
     for (int64_t a = 0; a < stack; a++) {
       const int64_t r = i * stack + a;

@@ -6,6 +6,7 @@
  * float32 loads and stores, so the two routes agree bit for bit (test/ntk/elementwise.test.ts).
  */
 import { active } from '../../linalg/backend';
+import { mirrorLower as mirrorLowerSquare } from '../../linalg/fallback/gemm';
 import { applyActivation } from '../../models/activation-kernels';
 import type { ActivationName } from '../../models/activations';
 
@@ -47,10 +48,12 @@ export function accumulateLayer(total: Float32Array, dg: Float32Array | null, hg
   }
 }
 
-/** Copies the lower triangle of a square R x R matrix (stride `s` between the `s` interleaved matrices) onto the upper one. */
+/** Copies the lower triangle of a square R x R matrix (stride `s` between the `s` interleaved matrices) onto the upper one; one matrix is linalg's mirror. */
 export function mirrorLower(x: Float32Array, R: number, s: number): void {
-  const { addon } = active();
-  if (addon && s === 1) return addon.mirrorLower32(x, R);
+  if (s === 1) {
+    const { addon } = active();
+    return addon ? addon.mirrorLower32(x, R) : mirrorLowerSquare(x, R);
+  }
   const B = 64;
   for (let c = 0; c < s; c++) {
     for (let i0 = 0; i0 < R; i0 += B) {

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Builds ntk-lab's OpenBLAS/LAPACK addon (binding.gyp -> build/Release/ntk_linalg.node) with the node-gyp
-// from node_modules, against the running Node's own headers (no download).
+// Builds ntk-lab's OpenBLAS/LAPACK addon from source (binding.gyp -> build/Release/ntk_linalg.node), linked to
+// the system's shared libopenblas, with node-gyp from node_modules or else npm's own copy of node-gyp, against
+// the running Node's own headers (no download). Users run it as `npx ntk-lab build-native` where the package
+// has no prebuilt addon for their platform (prebuilds/, made by scripts/prebuild-native.js); in the clone,
+// `npm run build:native`.
 //
 // When the build cannot work here (no C++ compiler, make, python3, OpenBLAS headers or library), it prints
 // one line and exits 0: linalg then runs on its TypeScript fallback. When the prerequisites are present
@@ -8,6 +11,7 @@
 //
 //   node scripts/build-native.js                  build (incremental; never `node-gyp clean`, which would
 //                                                 delete tsc's output in build/)
+//   node scripts/build-native.js --strict         the same, exit 1 when it cannot build
 //   node scripts/build-native.js --cblas-include  print the directory holding OpenBLAS's cblas.h (used by
 //                                                 binding.gyp)
 'use strict';
@@ -56,10 +60,49 @@ function nodeDir() {
   return fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h')) ? dir : undefined;
 }
 
+/**
+ * node-gyp's entry script: the project's own (a devDependency in the clone), else the one npm bundles
+ * (npm_config_node_gyp is set by npm for scripts; otherwise look beside npm's own install).
+ */
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+  } catch {
+    // not a dependency here: try npm's
+  }
+  const candidates = [process.env.npm_config_node_gyp];
+  const npmRoot = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' });
+  if (npmRoot.status === 0) candidates.push(path.join(npmRoot.stdout.trim(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  candidates.push(path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  return candidates.find((f) => f && fs.existsSync(f));
+}
+
+/** Runs `node-gyp configure` (with gyp arguments such as -Dname=value) then `node-gyp build` in dir. */
+function runNodeGyp(gyp, dir, gypArgs) {
+  const common = [];
+  const nd = nodeDir();
+  if (nd) common.push(`--nodedir=${nd}`);
+  const configure = [gyp, 'configure', ...common, ...(gypArgs.length ? ['--', ...gypArgs] : [])];
+  const r = spawnSync(process.execPath, configure, { cwd: dir, encoding: 'utf8' });
+  if (r.status !== 0) return r;
+  return spawnSync(process.execPath, [gyp, 'build', '--jobs', 'max', ...common], { cwd: dir, encoding: 'utf8' });
+}
+
+// --strict (what `npx ntk-lab build-native` passes: the user asked for a build): a missing prerequisite
+// or a failed compile is an error (exit 1), not a notice.
+const strict = process.argv.includes('--strict');
+
 function skip(reason) {
+  if (strict) {
+    console.error(`build-native: cannot build the addon: ${reason}`);
+    process.exit(1);
+  }
   console.log(`build:native: skipped (${reason}); linalg will use its TypeScript fallback`);
   process.exit(0);
 }
+
+module.exports = { findCblasInclude, findNodeGyp, runNodeGyp, nodeDir };
+if (require.main !== module) return;
 
 if (process.argv.includes('--cblas-include')) {
   // binding.gyp expands this at configure time; an empty answer would be a bad include path, so fall back to /usr/include.
@@ -67,25 +110,18 @@ if (process.argv.includes('--cblas-include')) {
   process.exit(0);
 }
 
-const required = process.env.NTK_LINALG === 'native';
+const required = strict || process.env.NTK_LINALG === 'native';
 const cxx = process.env.CXX || 'g++';
 if (!onPath(cxx) && !onPath('c++')) skip(`no C++ compiler (${cxx})`);
 if (!onPath('make')) skip('no make');
 if (!onPath('python3') && !onPath('python')) skip('no python3 for node-gyp');
 if (!findCblasInclude()) skip('no OpenBLAS headers (cblas.h); on Debian: apt-get install libopenblas-dev liblapacke-dev');
 if (!findOpenblasLib()) skip('no libopenblas; on Debian: apt-get install libopenblas-dev');
-let gyp;
-try {
-  gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
-} catch {
-  skip('node-gyp is not installed in node_modules (npm install)');
-}
+const gyp = findNodeGyp();
+if (!gyp) skip('node-gyp not found (neither in node_modules nor inside npm); npm install node-gyp');
 
-const args = [gyp, 'configure', 'build', '--jobs', 'max'];
-const nd = nodeDir();
-if (nd) args.push(`--nodedir=${nd}`);
 const t0 = Date.now();
-const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+const r = runNodeGyp(gyp, root, []);
 if (r.status !== 0) {
   process.stdout.write(r.stdout || '');
   process.stderr.write(r.stderr || '');

@@ -1,5 +1,6 @@
 /** The `ntk-lab` command: dispatches to subcommands and turns ntk-lab errors into one-line messages. */
 import { NtkLabError } from '../errors';
+import { BUILD_NATIVE_USAGE, buildNativeCommand } from './build-native-command';
 import { EXPORT_USAGE, exportCommand } from './export-command';
 import { INSTALL_USAGE, installCommand, kernelCommand } from './install-command';
 import { NTK_USAGE, ntkCommand } from './ntk-command';
@@ -18,6 +19,7 @@ commands:
   run-notebooks  execute notebooks headless on the ntk-lab kernel (nbclient) and write the executed copies
   export     an executed notebook as one self-contained HTML page and one image per figure
   start      set up what is missing and run JupyterLab with the tutorials (npm start)
+  build-native  build the OpenBLAS addon from source (where no prebuilt one fits this platform)
 
 ${NTK_USAGE}
 
@@ -29,7 +31,9 @@ ${RUN_NOTEBOOKS_USAGE}
 
 ${EXPORT_USAGE}
 
-${START_USAGE}`;
+${START_USAGE}
+
+${BUILD_NATIVE_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -51,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportCommand(rest);
       case 'start':
         return await startCommand(rest);
+      case 'build-native':
+        return await buildNativeCommand(rest);
       case undefined:
       case 'help':
       case '--help':

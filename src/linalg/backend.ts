@@ -6,7 +6,7 @@
  *   unset / auto         the addon if it loads, else the fallback with a one-line notice on stderr
  */
 import { BackendUnavailableError, InvalidOptionError } from '../errors';
-import { loadAddon, type NativeAddon } from './native';
+import { loadAddon, type AddonFailure, type AddonOrigin, type LoadedAddon, type NativeAddon } from './native';
 
 export type Implementation = 'openblas' | 'fallback';
 
@@ -17,20 +17,33 @@ export interface LinalgInfo {
   blas: string;
   /** Threads the BLAS uses for one call (1 for the fallback, which runs on one thread). */
   threads: number;
-  /** Why the fallback is active (absent when the addon runs). */
+  /** Why the fallback is active and what would fix it (absent when the addon runs). */
   notice?: string;
+  /** The addon that runs (absent on the fallback): its file, where it came from, how OpenBLAS is linked into it. */
+  addon?: AddonInfo;
+}
+
+/** Which addon binary runs linalg. */
+export interface AddonInfo {
+  /** Absolute path of the .node file. */
+  file: string;
+  /** 'prebuilt': shipped in the npm package; 'source': built here by node-gyp; 'env': NTK_LINALG_ADDON. */
+  origin: AddonOrigin;
+  /** 'static': OpenBLAS (DYNAMIC_ARCH) inside the binary, no system library needed; 'shared': the system's libopenblas. */
+  openblas: 'static' | 'shared';
 }
 
 interface State {
   impl: Implementation;
   addon: NativeAddon | null;
+  loaded?: LoadedAddon;
   notice?: string;
 }
 
 let state: State | undefined;
-let addonCache: { addon: NativeAddon } | { reason: string } | undefined;
+let addonCache: LoadedAddon | AddonFailure | undefined;
 
-function addonOrReason(): { addon: NativeAddon } | { reason: string } {
+function addonOrReason(): LoadedAddon | AddonFailure {
   addonCache ??= loadAddon();
   return addonCache;
 }
@@ -44,9 +57,9 @@ function choose(): State {
     throw new InvalidOptionError(`NTK_LINALG must be 'native', 'fallback' or 'auto', got '${process.env.NTK_LINALG}'`);
   }
   const loaded = addonOrReason();
-  if ('addon' in loaded) return { impl: 'openblas', addon: loaded.addon };
-  if (mode === 'native') throw new BackendUnavailableError(`NTK_LINALG=native but ${loaded.reason}`);
-  const notice = `ntk-lab linalg: using the TypeScript fallback (slow) because ${loaded.reason}`;
+  if ('addon' in loaded) return { impl: 'openblas', addon: loaded.addon, loaded };
+  if (mode === 'native') throw new BackendUnavailableError(`NTK_LINALG=native but ${loaded.reason}. To fix: ${loaded.fix}`);
+  const notice = `ntk-lab linalg: using the TypeScript fallback (slow) because ${loaded.reason}. To fix: ${loaded.fix}`;
   // One line, once per process: the notebook user learns why products are slow without a flood.
   process.stderr.write(notice + '\n');
   return { impl: 'fallback', addon: null, notice };
@@ -67,7 +80,7 @@ export function selectImplementation(impl: Implementation | undefined): void {
   if (impl === 'fallback') { state = { impl, addon: null, notice: 'fallback selected programmatically' }; return; }
   const loaded = addonOrReason();
   if (!('addon' in loaded)) throw new BackendUnavailableError(`linalg: cannot select openblas: ${loaded.reason}`);
-  state = { impl, addon: loaded.addon };
+  state = { impl, addon: loaded.addon, loaded };
 }
 
 /** Internal (tests): whether the addon can be loaded, whatever is selected. */
@@ -80,7 +93,8 @@ export function linalgInfo(): LinalgInfo {
   const s = active();
   if (s.addon) {
     const b = s.addon.blasInfo();
-    return { implementation: 'openblas', blas: `${b.config.trim()} (core ${b.corename})`, threads: b.threads };
+    const addon: AddonInfo | undefined = s.loaded && { file: s.loaded.file, origin: s.loaded.origin, openblas: b.linkage };
+    return { implementation: 'openblas', blas: `${b.config.trim()} (core ${b.corename})`, threads: b.threads, ...(addon && { addon }) };
   }
   return { implementation: 'fallback', blas: 'TypeScript (no BLAS)', threads: 1, notice: s.notice };
 }

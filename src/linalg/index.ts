@@ -15,7 +15,7 @@
  * call at a time (OpenBLAS already uses every core, and is not reliably re-entrant): a sync call made
  * while an async one is running waits for it.
  *
- * Implementation: OpenBLAS addon when built (`npm run build:native`), else TypeScript with a one-line
+ * Implementation: the OpenBLAS addon (prebuilt in the package, or a source build), else TypeScript with a one-line
  * notice; NTK_LINALG=native|fallback forces one. Float32 products go to tfjs when a GPU tfjs backend is
  * active (and, without the addon, sync ones to tfjs-wasm when that is the active backend).
  */
@@ -24,4 +24,4 @@ export { matmul, matmulAsync, gram, gramAsync, type MatmulOptions, type GramOpti
 export { eigh, eighAsync, type EighOptions, type EighResult } from './eigh';
 export { cholesky, choleskyAsync, solvePositiveDefinite, solvePositiveDefiniteAsync } from './solve';
 export { svd, svdAsync, type SvdOptions, type SvdResult } from './svd';
-export { linalgInfo, type LinalgInfo, type Implementation } from './backend';
+export { linalgInfo, type LinalgInfo, type AddonInfo, type Implementation } from './backend';

@@ -36,7 +36,7 @@ export interface NativeAddon {
    */
   inspectSymmetric(a: FloatArray, n: number, relTol: number): { code: 0 | 1 | 2; index: number; maxAbs: number };
   /** What OpenBLAS reports about itself. */
-  blasInfo(): { config: string; corename: string; threads: number };
+  blasInfo(): { config: string; corename: string; threads: number; linkage: 'static' | 'shared' };
 
   // The explicit NTK's elementwise passes (src/ntk/native/elementwise.cc; wrapped by src/ntk/explicit/elementwise.ts).
   /** z <- phi(z + bm b), slope <- phi'(z + bm b) (b per column; null: none); kind 0 linear, 1 relu, 2 tanh, 3 sigmoid. */
@@ -56,18 +56,115 @@ export interface NativeAddon {
   deactivate(dOut: Float32Array, slope: Float32Array | null, relu: boolean, n: number, stack: number, P: number, cout: number, bm: number, biasRows: Float32Array | null): void;
 }
 
-/**
- * Where node-gyp puts the addon: <package root>/build/Release (this file runs from build/src/linalg/).
- * NTK_LINALG_ADDON overrides the path (tests use it to simulate a missing addon).
- */
-export function addonPath(): string {
-  return process.env.NTK_LINALG_ADDON || path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'ntk_linalg.node');
+/** Where an addon came from: a source build (node-gyp), the prebuilt binary shipped in the package, or NTK_LINALG_ADDON. */
+export type AddonOrigin = 'source' | 'prebuilt' | 'env';
+
+/** One place an addon may be: its file and what it is. */
+export interface AddonCandidate {
+  file: string;
+  origin: AddonOrigin;
 }
 
-/** Loads the addon, or returns the reason it could not be loaded (never throws). */
-export function loadAddon(): { addon: NativeAddon } | { reason: string } {
-  const file = addonPath();
-  if (!fs.existsSync(file)) return { reason: `the addon ${path.relative(process.cwd(), file) || file} is not built (npm run build:native)` };
+/** The package root (this file runs from <root>/build/src/linalg/). */
+const packageRoot = path.resolve(__dirname, '..', '..', '..');
+
+/** The platform key of prebuilt binaries (prebuilds/<platform>-<arch>/, node-gyp-build's layout). */
+export const PLATFORM_KEY = `${process.platform}-${process.arch}`;
+
+/**
+ * Where the addon is looked for, in order: NTK_LINALG_ADDON alone when set (tests use it to simulate a
+ * missing or broken addon); else a source build (build/Release, made by `npx ntk-lab build-native`: a user
+ * who built one wants it, e.g. against their own OpenBLAS), then the prebuilt binary of this platform.
+ */
+export function addonCandidates(): AddonCandidate[] {
+  if (process.env.NTK_LINALG_ADDON) return [{ file: process.env.NTK_LINALG_ADDON, origin: 'env' }];
+  return [
+    { file: path.join(packageRoot, 'build', 'Release', 'ntk_linalg.node'), origin: 'source' },
+    { file: path.join(packageRoot, 'prebuilds', PLATFORM_KEY, 'ntk_linalg.node'), origin: 'prebuilt' },
+  ];
+}
+
+/** A loaded addon and where it came from. */
+export interface LoadedAddon {
+  addon: NativeAddon;
+  file: string;
+  origin: AddonOrigin;
+}
+
+/** Why no addon loaded: one reason per candidate, and what to do about it. */
+export interface AddonFailure {
+  reason: string;
+  fix: string;
+}
+
+/** How to get OpenBLAS with its headers on this platform (what `npx ntk-lab build-native` needs). */
+function openblasPackage(): string {
+  if (process.platform === 'darwin') return 'brew install openblas';
+  return 'Debian/Ubuntu: apt-get install libopenblas-dev; Fedora/RHEL: dnf install openblas-devel';
+}
+
+/** What a user should do to get the native path, given what was tried. */
+function fixFor(candidates: AddonCandidate[]): string {
+  if (candidates.some((c) => c.origin === 'env')) return 'point NTK_LINALG_ADDON at a loadable ntk_linalg.node, or unset it';
+  const build = `install OpenBLAS with its headers (${openblasPackage()}) and run \`npx ntk-lab build-native\``;
+  const prebuilt = candidates.find((c) => c.origin === 'prebuilt' && fs.existsSync(c.file));
+  if (prebuilt) return `the prebuilt addon runs on ${PLATFORM_KEY} with glibc >= ${prebuiltGlibc(prebuilt.file)}; elsewhere ${build}`;
+  return `ntk-lab ships no prebuilt addon for ${PLATFORM_KEY}: ${build}`;
+}
+
+/** The oldest glibc the prebuilt binary runs on, as scripts/prebuild-native.js recorded it beside the binary. */
+function prebuiltGlibc(file: string): string {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(path.dirname(file), 'build-info.json'), 'utf8')) as { glibc?: string };
+    return info.glibc ?? 'unknown';
+  } catch {
+    return 'unknown (no build-info.json)';
+  }
+}
+
+const ELF_MACHINES: Record<number, string> = { 0x03: 'ia32', 0x28: 'arm', 0x3e: 'x64', 0xb7: 'arm64', 0xf3: 'riscv64' };
+
+/**
+ * Why a binary cannot be this process's addon, read from its ELF header (the dynamic loader's own message
+ * for a foreign architecture is a misleading "No such file or directory"); undefined when nothing is wrong.
+ */
+export function binaryMismatch(file: string): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const head = Buffer.alloc(20);
+  const fd = fs.openSync(file, 'r');
+  let read: number;
+  try {
+    read = fs.readSync(fd, head, 0, 20, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (read < 20 || head.readUInt32BE(0) !== 0x7f454c46) return 'it is not an ELF shared library';
+  const machine = head.readUInt16LE(18);
+  const arch = ELF_MACHINES[machine] ?? `machine 0x${machine.toString(16)}`;
+  return arch === process.arch ? undefined : `it is built for ${arch}, this Node is ${process.arch}`;
+}
+
+/** Loads the first addon that loads, or says why none did (never throws). */
+export function loadAddon(): LoadedAddon | AddonFailure {
+  const tried: string[] = [];
+  const candidates = addonCandidates();
+  for (const c of candidates) {
+    const shown = path.relative(process.cwd(), c.file) || c.file;
+    if (!fs.existsSync(c.file)) {
+      if (c.origin === 'env') tried.push(`NTK_LINALG_ADDON=${shown} does not exist`);
+      continue;
+    }
+    const loaded = requireAddon(c.file);
+    if ('addon' in loaded) return { addon: loaded.addon, file: c.file, origin: c.origin };
+    const mismatch = binaryMismatch(c.file);
+    tried.push(`the ${c.origin} addon ${shown} failed to load: ${mismatch ?? loaded.error}`);
+  }
+  if (tried.length === 0) tried.push(`no addon is built here (build/Release) and the package has no prebuilt addon for ${PLATFORM_KEY}`);
+  return { reason: tried.join('; '), fix: fixFor(candidates) };
+}
+
+/** require()s one addon file with OpenBLAS's thread timeout set for its load. */
+function requireAddon(file: string): { addon: NativeAddon } | { error: string } {
   // OpenBLAS reads OPENBLAS_THREAD_TIMEOUT once, when the library loads with the addon: how long (2^t cycles)
   // its idle threads spin before they sleep. The default, 2^28 (~0.1 s), suits one thread calling BLAS back to
   // back; here BLAS runs on libuv's pool while the main thread does the elementwise work in between, and the
@@ -79,7 +176,7 @@ export function loadAddon(): { addon: NativeAddon } | { reason: string } {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { addon: require(file) as NativeAddon };
   } catch (err) {
-    return { reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]}` };
+    return { error: (err as Error).message.split('\n')[0] };
   } finally {
     if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
   }

@@ -37,7 +37,7 @@ describe('NTK_LINALG environment switch', () => {
     const auto = child(missing);
     assert.equal(auto.out.info?.implementation, 'fallback');
     assert.equal(auto.stderr.trim().split('\n').length, 1, auto.stderr);
-    assert.match(auto.stderr, /TypeScript fallback.*not built/);
+    assert.match(auto.stderr, /TypeScript fallback .*NTK_LINALG_ADDON=\S+ does not exist\. To fix: point NTK_LINALG_ADDON/);
     const native = child({ ...missing, NTK_LINALG: 'native' });
     assert.equal(native.out.error, 'BackendUnavailableError');
   });

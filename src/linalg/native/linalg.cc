@@ -557,6 +557,13 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   o.Set("config", Napi::String::New(env, config ? config : "OpenBLAS"));
   o.Set("corename", Napi::String::New(env, core ? core : "unknown"));
   o.Set("threads", Napi::Number::New(env, openblas_get_num_threads()));
+  // How OpenBLAS came into this binary: linked statically (the prebuilt addon shipped in the npm package)
+  // or the system's shared libopenblas (a source build).
+#ifdef NTK_STATIC_OPENBLAS
+  o.Set("linkage", Napi::String::New(env, "static"));
+#else
+  o.Set("linkage", Napi::String::New(env, "shared"));
+#endif
   return o;
 }
 

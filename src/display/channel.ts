@@ -7,8 +7,8 @@
  * that the static fallback is drawn from, and that catches an encoding fault before a browser does.
  */
 import type { RecordBatch, Schema, TypeMap } from 'apache-arrow';
-import { decodeBatch, DecodedBatch } from '../../widgets/src/arrow/decode';
-import type { WidgetKind } from '../../widgets/src/arrow/kinds';
+import { decodeBatch, DecodedBatch } from '../figures/arrow/decode';
+import type { WidgetKind } from '../figures/arrow/kinds';
 import type { BinaryLike, JsonObject } from '../kernel/json';
 import type { WidgetState } from '../kernel/widgets/buffer-paths';
 import { encodeBatch } from './encode';

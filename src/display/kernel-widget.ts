@@ -9,10 +9,10 @@
  *   await w.show(await ntkLayerwise(net, x));   // the NTK and each component, selectable
  */
 import type { TypeMap } from 'apache-arrow';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import { TileData } from '../../widgets/src/data/tile-data';
-import { checkPermutation, heatmapFigure } from '../../widgets/src/figures/heatmap';
-import type { Figure } from '../../widgets/src/figures/types';
+import type { DecodedBatch } from '../figures/arrow/decode';
+import { TileData } from '../figures/data/tile-data';
+import { checkPermutation, heatmapFigure } from '../figures/builders/heatmap';
+import type { Figure } from '../figures/builders/types';
 import type { KernelTileColumns } from '../arrow';
 import { kernelStream } from '../arrow/kernels';
 import type { ResultStream } from '../arrow/stream';

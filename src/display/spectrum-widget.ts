@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Table } from 'apache-arrow';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import { SpectrumData } from '../../widgets/src/data/spectrum-data';
-import { spectrumFigure, SpectrumStats } from '../../widgets/src/figures/spectrum';
-import type { Figure } from '../../widgets/src/figures/types';
+import type { DecodedBatch } from '../figures/arrow/decode';
+import { SpectrumData } from '../figures/data/spectrum-data';
+import { spectrumFigure, SpectrumStats } from '../figures/builders/spectrum';
+import type { Figure } from '../figures/builders/types';
 import type { DensityColumns, SpectrumColumns } from '../arrow';
 import { resultSchema } from '../arrow/schemas';
 import { spectrumBatch } from '../arrow/kinds/spectrum';

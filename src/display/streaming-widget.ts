@@ -6,9 +6,9 @@
  * the browser, or update() from a cell) abort the one still running.
  */
 import type { RecordBatch, Schema, Table, TypeMap } from 'apache-arrow';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import type { WidgetKind } from '../../widgets/src/arrow/kinds';
-import type { Figure } from '../../widgets/src/figures/types';
+import type { DecodedBatch } from '../figures/arrow/decode';
+import type { WidgetKind } from '../figures/arrow/kinds';
+import type { Figure } from '../figures/builders/types';
 import type { ResultStream } from '../arrow/stream';
 import { CancelledError } from '../errors';
 import { openWidget } from '../kernel/api';

@@ -10,12 +10,12 @@
  *   await risk.update({ lambda: 1e-2 });         // as moving the lambda slider does
  */
 import type { TypeMap } from 'apache-arrow';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import { SweepData } from '../../widgets/src/data/sweep-data';
-import { alignmentFigure } from '../../widgets/src/figures/alignment';
-import { riskFigure } from '../../widgets/src/figures/risk';
-import { sweepCurves, SweepX } from '../../widgets/src/figures/sweep';
-import type { Figure } from '../../widgets/src/figures/types';
+import type { DecodedBatch } from '../figures/arrow/decode';
+import { SweepData } from '../figures/data/sweep-data';
+import { alignmentFigure } from '../figures/builders/alignment';
+import { riskFigure } from '../figures/builders/risk';
+import { sweepCurves, SweepX } from '../figures/builders/sweep';
+import type { Figure } from '../figures/builders/types';
 import type { OneStepSweepColumns } from '../arrow';
 import type { ResultStream } from '../arrow/stream';
 import { oneStepSweepStream } from '../feature-learning/sweep';

@@ -1,9 +1,9 @@
 /** Kernel side to front end without a browser: BatchChannel's messages, fed to the front end's StreamStore. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import { StreamStore } from '../../widgets/src/data/stream-store';
-import { asBatchMessage, asDataStatus } from '../../widgets/src/protocol';
+import type { DecodedBatch } from '../../src/figures/arrow/decode';
+import { StreamStore } from '../../src/figures/data/stream-store';
+import { asBatchMessage, asDataStatus } from '../../src/figures/protocol';
 import { spectrumBatch } from '../../src/arrow/kinds/spectrum';
 import { resultSchema } from '../../src/arrow/schemas';
 import { BatchChannel } from '../../src/display/channel';

@@ -3,7 +3,7 @@
  * and the community types follow another major version; these few signatures are all the views need.
  */
 import PlotlyBundle from 'plotly.js-dist-min';
-import type { Figure, Layout, Numbers, Trace } from './figures/types';
+import type { Figure, Layout, Numbers, Trace } from '../../src/figures/builders/types';
 
 /** Plotly's config (the subset used). */
 export interface PlotConfig {

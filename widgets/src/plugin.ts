@@ -7,11 +7,13 @@ import { IJupyterWidgetRegistry } from '@jupyter-widgets/base';
 import { KernelModel } from './models/kernel-model';
 import { SpectrumModel } from './models/spectrum-model';
 import { AlignmentModel, RiskModel } from './models/sweep-model';
-import { MODULE_NAME, MODULE_VERSION } from './version';
+import { MODULE_NAME, MODULE_VERSION } from '../../src/figures/version';
 import { KernelView } from './views/kernel-view';
 import { SpectrumView } from './views/spectrum-view';
 import { AlignmentView, RiskView } from './views/sweep-view';
-import '../style/index.css';
+// Resolved by the bundler from the compiled lib/widgets/src/plugin.js (tsc's rootDir is the repository, so
+// that the shared src/figures compiles beside this package's sources): widgets/style/index.css.
+import '../../../style/index.css';
 
 /** What the widget manager loads for module 'ntk-lab-widgets'. */
 export const WIDGET_EXPORTS = { SpectrumModel, SpectrumView, AlignmentModel, AlignmentView, RiskModel, RiskView, KernelModel, KernelView };

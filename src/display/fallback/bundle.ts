@@ -4,7 +4,7 @@
  * (SVG for curves, PNG for heatmaps), so a notebook opened without the extension, or exported, still
  * shows the figure. The figure is the one the live view draws, reduced where it is large.
  */
-import type { Figure, Trace } from '../../../widgets/src/figures/types';
+import type { Figure, Trace } from '../../figures/builders/types';
 import type { JsonObject, JsonValue } from '../../kernel/json';
 import type { MimeBundle } from '../../kernel/display';
 import { heatmapPng } from './png';

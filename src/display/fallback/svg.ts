@@ -4,7 +4,7 @@
  * a notebook shows where the extension is missing (JupyterLab without it, nbconvert, GitHub): no
  * JavaScript runs there, and SVG needs none. Heatmaps go to PNG instead (png.ts).
  */
-import type { Axis, Figure, Numbers, Trace } from '../../../widgets/src/figures/types';
+import type { Axis, Figure, Numbers, Trace } from '../../figures/builders/types';
 import { scale, Scale, tickLabel } from './ticks';
 
 const W = 720;

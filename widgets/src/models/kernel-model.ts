@@ -2,9 +2,9 @@
  * KernelWidget's model: kernels reassembled from the 'tiles' stream, and the orderings the kernel
  * computed (state `orderings`: name -> int32 permutation bytes, sent as binary buffers).
  */
-import type { DecodedBatch } from '../arrow/decode';
-import type { WidgetKind } from '../arrow/kinds';
-import { TileData } from '../data/tile-data';
+import type { DecodedBatch } from '../../../src/figures/arrow/decode';
+import type { WidgetKind } from '../../../src/figures/arrow/kinds';
+import { TileData } from '../../../src/figures/data/tile-data';
 import { StreamModel, toBytes } from './stream-model';
 
 export class KernelModel extends StreamModel {

@@ -1,7 +1,7 @@
 /** SpectrumWidget's model: eigenvalues ('spectrum' stream) and density curves ('density' stream). */
-import type { DecodedBatch } from '../arrow/decode';
-import type { WidgetKind } from '../arrow/kinds';
-import { SpectrumData } from '../data/spectrum-data';
+import type { DecodedBatch } from '../../../src/figures/arrow/decode';
+import type { WidgetKind } from '../../../src/figures/arrow/kinds';
+import { SpectrumData } from '../../../src/figures/data/spectrum-data';
 import { StreamModel } from './stream-model';
 
 export class SpectrumModel extends StreamModel {

@@ -5,11 +5,11 @@
  * whenever the kernel's `data_status` says more exist than arrived.
  */
 import { DOMWidgetModel } from '@jupyter-widgets/base';
-import type { DecodedBatch } from '../arrow/decode';
-import type { WidgetKind } from '../arrow/kinds';
-import { StreamStore } from '../data/stream-store';
-import { asBatchMessage, asDataStatus, DATA_STATUS_TRAIT, DataStatus, emptyDataStatus, RequestMessage } from '../protocol';
-import { MODULE_NAME, MODULE_VERSION } from '../version';
+import type { DecodedBatch } from '../../../src/figures/arrow/decode';
+import type { WidgetKind } from '../../../src/figures/arrow/kinds';
+import { StreamStore } from '../../../src/figures/data/stream-store';
+import { asBatchMessage, asDataStatus, DATA_STATUS_TRAIT, DataStatus, emptyDataStatus, RequestMessage } from '../../../src/figures/protocol';
+import { MODULE_NAME, MODULE_VERSION } from '../../../src/figures/version';
 
 /** Bytes of a comm buffer (DataView, ArrayBuffer or typed array), without copying. */
 export function toBytes(b: unknown): Uint8Array | undefined {

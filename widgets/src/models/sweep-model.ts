@@ -1,7 +1,7 @@
 /** Models of the one-step sweep widgets (alignment and risk): rows of the 'sweep' stream. */
-import type { DecodedBatch } from '../arrow/decode';
-import type { WidgetKind } from '../arrow/kinds';
-import { SweepData } from '../data/sweep-data';
+import type { DecodedBatch } from '../../../src/figures/arrow/decode';
+import type { WidgetKind } from '../../../src/figures/arrow/kinds';
+import { SweepData } from '../../../src/figures/data/sweep-data';
 import { StreamModel } from './stream-model';
 
 /** Shared by AlignmentModel and RiskModel: the sweep's rows and its parameters as controls. */

@@ -1,6 +1,6 @@
 /** KernelWidget's view: which kernel (or layer component), and the ordering of the data. */
-import { checkPermutation, heatmapFigure } from '../figures/heatmap';
-import type { Figure } from '../figures/types';
+import { checkPermutation, heatmapFigure } from '../../../src/figures/builders/heatmap';
+import type { Figure } from '../../../src/figures/builders/types';
 import type { KernelModel } from '../models/kernel-model';
 import { selectControl } from './controls';
 import { StreamView } from './stream-view';

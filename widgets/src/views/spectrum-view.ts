@@ -1,6 +1,6 @@
 /** SpectrumWidget's view: mode, bins, log axes and per-kernel toggles; all redraw without the kernel. */
-import { spectrumFigure, SpectrumStats } from '../figures/spectrum';
-import type { Figure } from '../figures/types';
+import { spectrumFigure, SpectrumStats } from '../../../src/figures/builders/spectrum';
+import type { Figure } from '../../../src/figures/builders/types';
 import type { SpectrumModel } from '../models/spectrum-model';
 import { checkboxControl, numberControl, selectControl, toggleListControl } from './controls';
 import { StreamView } from './stream-view';

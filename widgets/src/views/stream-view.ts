@@ -8,8 +8,8 @@
  */
 import { DOMWidgetView } from '@jupyter-widgets/base';
 import type { Message } from '@lumino/messaging';
-import { planUpdate } from '../figures/plan';
-import { countPoints, Figure, Trace } from '../figures/types';
+import { planUpdate } from '../../../src/figures/builders/plan';
+import { countPoints, Figure, Trace } from '../../../src/figures/builders/types';
 import type { StreamModel } from '../models/stream-model';
 import { Plotly, PlotConfig } from '../plotly';
 import { RedrawThrottle } from '../render/throttle';

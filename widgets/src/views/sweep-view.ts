@@ -2,10 +2,10 @@
  * Views of the one-step sweep: the parameters of the computation (eta range, lambda, width, seeds),
  * which the kernel recomputes on, and the axis settings, which only redraw.
  */
-import { alignmentFigure } from '../figures/alignment';
-import { riskFigure } from '../figures/risk';
-import type { SweepX } from '../figures/sweep';
-import type { Figure } from '../figures/types';
+import { alignmentFigure } from '../../../src/figures/builders/alignment';
+import { riskFigure } from '../../../src/figures/builders/risk';
+import type { SweepX } from '../../../src/figures/builders/sweep';
+import type { Figure } from '../../../src/figures/builders/types';
 import type { SweepModel } from '../models/sweep-model';
 import { checkboxControl, logSliderControl, numberControl, selectControl } from './controls';
 import { StreamView } from './stream-view';

@@ -1,6 +1,6 @@
 /** One-step sweep rows accumulated from 'one-step-sweep' batches, as plain columns for the figures. */
 import type { DecodedBatch } from '../arrow/decode';
-import { emptySweepRows, SweepRows } from '../figures/sweep';
+import { emptySweepRows, SweepRows } from '../builders/sweep';
 
 /** Appends the columns the figures read. */
 export class SweepData {

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Field, Float64, Int32, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
-import { decodeBatch } from '../../widgets/src/arrow/decode';
-import { WidgetDataError } from '../../widgets/src/arrow/errors';
-import { densityBytes, spectrumBytes, sweepBytes, sweepRow, tileBytes } from './helpers';
+import { decodeBatch } from '../../src/figures/arrow/decode';
+import { WidgetDataError } from '../../src/figures/arrow/errors';
+import { densityBytes, spectrumBytes, sweepBytes, sweepRow, tileBytes } from '../widgets/helpers';
 
 function streamOf(fields: Field[], columns: unknown[][], metadata: Record<string, string>): Uint8Array {
   const children = columns.map((c, i) => vectorFromArray(c as never, fields[i].type).data[0]);

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Field, Float, Int, List, Precision, Type } from 'apache-arrow';
-import { ColumnType, FRONTEND_SCHEMA_VERSION, KIND_COLUMNS } from '../../widgets/src/arrow/kinds';
-import { MODULE_NAME, MODULE_VERSION } from '../../widgets/src/version';
+import { ColumnType, FRONTEND_SCHEMA_VERSION, KIND_COLUMNS } from '../../src/figures/arrow/kinds';
+import { MODULE_NAME, MODULE_VERSION } from '../../src/figures/version';
 import { SCHEMA_VERSION } from '../../src/arrow/metadata';
 import { isResultKind, resultFields } from '../../src/arrow/schemas';
 import { readFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ describe('widget kinds', () => {
 
   it('schema version and module name agree with the writer and the package', () => {
     assert.equal(FRONTEND_SCHEMA_VERSION, SCHEMA_VERSION);
-    // The package.json the extension is built from (test runs from build/test/widgets).
+    // The package.json the extension is built from (test runs from build/test/figures).
     const widgetsPackage = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'widgets', 'package.json'), 'utf8')) as { name: string; version: string };
     assert.equal(MODULE_NAME, widgetsPackage.name);
     assert.equal(MODULE_VERSION, widgetsPackage.version);

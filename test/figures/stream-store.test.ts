@@ -1,10 +1,10 @@
 /** The front-end model's store: order, duplicates, gaps, generations, bad batches, what to re-request. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DecodedBatch } from '../../widgets/src/arrow/decode';
-import { StreamStore } from '../../widgets/src/data/stream-store';
-import type { BatchMessage, DataStatus } from '../../widgets/src/protocol';
-import { spectrumBytes } from './helpers';
+import type { DecodedBatch } from '../../src/figures/arrow/decode';
+import { StreamStore } from '../../src/figures/data/stream-store';
+import type { BatchMessage, DataStatus } from '../../src/figures/protocol';
+import { spectrumBytes } from '../widgets/helpers';
 
 const msg = (seq: number, rows = 2, generation = 1): BatchMessage => ({ kind: 'batch', generation, stream: 'spectrum', seq, rows });
 const status = (batches: number, generation = 1): DataStatus => ({

@@ -1,6 +1,6 @@
 /** Eigenvalues by kernel and density curves by name, accumulated from 'spectrum' and 'density' batches. */
 import type { DecodedBatch } from '../arrow/decode';
-import type { DensityCurveData, SpectrumSeries } from '../figures/spectrum';
+import type { DensityCurveData, SpectrumSeries } from '../builders/spectrum';
 
 /** Accumulates spectrum and density batches for the spectrum figure. */
 export class SpectrumData {

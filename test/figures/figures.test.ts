@@ -1,15 +1,15 @@
 /** Figure builders: histograms, spectrum traces, sweep curves and bands, risk baselines, heatmaps, update plans. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TiledKernel } from '../../widgets/src/data/tile-data';
-import { alignmentFigure } from '../../widgets/src/figures/alignment';
-import { checkPermutation, heatmapFigure, heatmapRows } from '../../widgets/src/figures/heatmap';
-import { densityHistogram } from '../../widgets/src/figures/histogram';
-import { planUpdate } from '../../widgets/src/figures/plan';
-import { riskFigure } from '../../widgets/src/figures/risk';
-import { spectrumFigure } from '../../widgets/src/figures/spectrum';
-import { emptySweepRows, SweepRows, sweepCurves } from '../../widgets/src/figures/sweep';
-import { countPoints, Figure } from '../../widgets/src/figures/types';
+import type { TiledKernel } from '../../src/figures/data/tile-data';
+import { alignmentFigure } from '../../src/figures/builders/alignment';
+import { checkPermutation, heatmapFigure, heatmapRows } from '../../src/figures/builders/heatmap';
+import { densityHistogram } from '../../src/figures/builders/histogram';
+import { planUpdate } from '../../src/figures/builders/plan';
+import { riskFigure } from '../../src/figures/builders/risk';
+import { spectrumFigure } from '../../src/figures/builders/spectrum';
+import { emptySweepRows, SweepRows, sweepCurves } from '../../src/figures/builders/sweep';
+import { countPoints, Figure } from '../../src/figures/builders/types';
 
 const integral = (h: ReturnType<typeof densityHistogram>): number => h.density.reduce((s, d, i) => s + d * h.widths[i], 0);
 

@@ -7,6 +7,7 @@ import { InvalidOptionError, MemoryBudgetError } from '../errors';
 import { gramAsync, linalgInfo, matmulAsync } from '../linalg';
 import { forward } from './explicit/features';
 import { NtkModel, explicitNetwork } from './explicit/network';
+import { assertFiniteBlock, assertFiniteFeatures, largestMagnitude } from './finite';
 import { InputBatch, toInputMatrix } from './input';
 import { Kernel } from './kernel';
 import { defaultMaxBytes, formatBytes } from './memory';
@@ -39,11 +40,15 @@ export async function ck(model: NtkModel, x1: InputBatch, x2?: InputBatch, opts:
   if (need > maxBytes) {
     throw new MemoryBudgetError(`ck of ${n1} x ${n2} examples needs about ${formatBytes(need)}, over maxBytes = ${formatBytes(maxBytes)}`, need, maxBytes);
   }
+  const scale = (): number => largestMagnitude(m1.data, m2?.data);
+  // Features that overflowed are named here (linalg would refuse them with a message about its own argument).
   const h1 = (await forward(net, m1, layer)).inputs[layer];
+  assertFiniteFeatures(h1, `ck: layer ${layer}'s features of x1`, scale);
+  const h2 = m2 ? (await forward(net, m2, layer)).inputs[layer] : null;
+  if (h2) assertFiniteFeatures(h2, `ck: layer ${layer}'s features of x2`, scale);
   const width = h1.cols;
-  const values = m2
-    ? (await matmulAsync(h1, (await forward(net, m2, layer)).inputs[layer], { transB: true, alpha: 1 / width })).data
-    : (await gramAsync(h1, { alpha: 1 / width })).data;
+  const values = h2 ? (await matmulAsync(h1, h2, { transB: true, alpha: 1 / width })).data : (await gramAsync(h1, { alpha: 1 / width })).data;
+  assertFiniteBlock(values, `ck of layer ${layer}`, { rowStart: 0, colStart: 0, cols: n2, layout: 'trace', outputs: 1 }, scale);
   return new Kernel({
     values,
     shape: [n1, n2],

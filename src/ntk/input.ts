@@ -38,6 +38,16 @@ export function toInputMatrix(x: InputBatch, name: string, inputDim: number): Ma
   } else if (isMatrix(x)) {
     rows = x.rows;
     cols = x.cols;
+    // Checked here, at the API, so that `rows: 2.5` or `rows: -1` is named as such rather than surfacing as a
+    // length mismatch of fractional or negative sizes (or worse) from deep inside.
+    for (const [field, v] of [['rows', rows], ['cols', cols]] as const) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+        throw new ShapeError(`${name}.${field} must be a non-negative integer, got ${typeof v === 'number' ? v : typeof v}`);
+      }
+    }
+    if (!ArrayBuffer.isView(x.data) && !Array.isArray(x.data)) {
+      throw new ShapeError(`${name}.data must be a Float32Array, Float64Array or number[], got ${Object.prototype.toString.call(x.data).slice(8, -1)}`);
+    }
     if (x.data.length !== rows * cols) throw new ShapeError(`${name}: data has length ${x.data.length}, ${rows} x ${cols} needs ${rows * cols}`);
     data = x.data instanceof Float32Array ? x.data : Float32Array.from(x.data);
   } else {

@@ -16,6 +16,7 @@ import { MethodChoice, chooseNtkMethod } from './auto';
 import { ExplicitNetwork, explicitNetwork } from './explicit/network';
 import { JacobianProblem, prepareJacobian } from './jacobian/problem';
 import { AutodiffModel } from './jacobian/linearised';
+import { assertFiniteBlock, largestMagnitude } from './finite';
 import { InputBatch, toInputMatrix } from './input';
 import { Kernel, LayerwiseNtk, OutputLayout } from './kernel';
 import { defaultMaxBytes, explicitMemoryEstimate, formatBytes, valuesPerPair } from './memory';
@@ -147,6 +148,12 @@ function transposeBlock(values: Float32Array, nb1: number, nb2: number, k: numbe
 }
 
 function toTile(p: Prepared, rows: Range, cols: Range, v: BlockValues): NtkTile {
+  // Every tile passes here before a user sees it (ntk, ntkLayerwise and ntkTiles alike): finite inputs can still
+  // overflow float32 inside the network, and a kernel of Infinity/NaN must be an error, not a result.
+  const place = { rowStart: rows.start, colStart: cols.start, cols: cols.end - cols.start, layout: p.layout, outputs: p.k };
+  const scale = (): number => largestMagnitude(p.x1.data, p.x2?.data);
+  assertFiniteBlock(v.total, 'ntk', place, scale);
+  v.components?.forEach((c, i) => assertFiniteBlock(c, `ntk component ${p.labels[i]}`, place, scale));
   const tile: NtkTile = { rows, cols, layout: p.layout, outputs: p.k, values: v.total };
   if (v.components) tile.components = v.components.map((values, i) => ({ label: p.labels[i], values }));
   return tile;

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../backend';
 import { CancelledError, InvalidOptionError, NonFiniteError, ShapeError } from '../../errors';
+import { assertFiniteVector, largestMagnitude } from '../finite';
 import { InputBatch } from '../input';
 import { defaultMaxBytes } from '../memory';
 import { toBatch, batchShape } from '../jacobian/batch';
@@ -81,5 +82,6 @@ export async function ntkVp(model: AutodiffModel, x: InputBatch, v: ArrayLike<nu
     out.set(lin.jvp(xb.data.subarray(s * size, e * size), e - s, u!), s * k);
     await step();
   }
+  assertFiniteVector(out, 'ntkVp', k, () => largestMagnitude(xb.data, vec));
   return out;
 }

@@ -116,6 +116,32 @@ export async function useBackend(name: BackendName | string): Promise<BackendInf
   return choose(parsed, 'api');
 }
 
+/**
+ * Makes sure tfjs has a backend that can run ops right now, for code that creates tensors synchronously (an Mlp's
+ * variables): when no backend has been chosen yet, it sets the cpu backend, which initialises synchronously (wasm
+ * cannot). A later `ensureBackend()` still picks the preferred backend, and tfjs moves the tensors made here to it
+ * when they are first used there. Returns the tfjs name of the backend in use.
+ */
+export function ensureBackendSync(): string {
+  const current = tf.getBackend();
+  if (current) {
+    try {
+      // Throws while an asynchronous initialisation (wasm's) is still pending: nothing can run until it ends.
+      tf.backend();
+      return current;
+    } catch (e) {
+      throw new BackendUnavailableError(
+        `the '${current}' backend is still initialising: await ensureBackend() before building a model (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+  }
+  // Loading the package registers the cpu backend; its factory is synchronous, so setBackend() has set it on return.
+  require(PACKAGES.cpu);
+  void tf.setBackend(TF_NAMES.cpu);
+  if (tf.getBackend() !== TF_NAMES.cpu) throw new BackendUnavailableError('the cpu backend (@tensorflow/tfjs-backend-cpu) failed to initialise');
+  return TF_NAMES.cpu;
+}
+
 /** The active backend, or undefined before the first `ensureBackend()` / `useBackend()`. */
 export function backendInfo(): BackendInfo | undefined {
   return active;

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { ensureBackendSync } from '../backend';
 import { InvalidOptionError, NonFiniteError, ShapeError } from '../errors';
 import { Rng, deriveSeed } from '../random';
 import { ActivationName, activation } from './activations';
@@ -54,6 +55,8 @@ export class Mlp {
   /** Builds the tfjs model for `layers` and sets its weights (W row-major inDim x outDim). */
   constructor(layers: DenseSpec[], weights: LayerWeights[], description: string) {
     validateSpecs(layers);
+    // The variables are made here, synchronously: a model may be built before anything awaited ensureBackend().
+    ensureBackendSync();
     if (weights.length !== layers.length) throw new ShapeError(`Mlp: ${layers.length} layers but ${weights.length} weight sets`);
     this.layers = Object.freeze(layers.map((s) => Object.freeze({ ...s })));
     this.description = description;

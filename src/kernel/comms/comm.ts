@@ -16,8 +16,12 @@ export interface CommMessage {
   readonly msgId: string;
 }
 
-/** Called for each message of a comm; a rejected promise is logged, never thrown into the kernel. */
-export type CommHandler = (msg: CommMessage) => void | Promise<void>;
+/**
+ * Called for each message of a comm; a rejected promise is logged, never thrown into the kernel. Any other return
+ * value is ignored: the result is `unknown` so that one-line handlers returning something (another handler's
+ * remover, a Set's add) type-check.
+ */
+export type CommHandler = (msg: CommMessage) => unknown;
 
 /** What a comm needs from the kernel: send its messages, forget it when closed, report handler failures. */
 export interface CommLink {

@@ -9,8 +9,12 @@ import type { Log } from '../log';
 import type { Header, Message } from '../wire/message';
 import { Comm, CommLink, CommMessage, deliverClose, deliverMessage } from './comm';
 
-/** Called when the front end opens a comm on a registered target; the comm is open when it runs. */
-export type TargetHandler = (comm: Comm, open: CommMessage) => void | Promise<void>;
+/**
+ * Called when the front end opens a comm on a registered target; the comm is open when it runs. A rejected promise
+ * closes the comm and is logged; any other return value is ignored (`unknown`, so that
+ * `(comm) => comm.onMsg(...)` type-checks: onMsg returns its remover).
+ */
+export type TargetHandler = (comm: Comm, open: CommMessage) => unknown;
 
 /** What the registry needs from the kernel. */
 export interface CommManagerDeps {

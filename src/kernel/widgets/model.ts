@@ -10,10 +10,10 @@ import { BinaryLike, isJsonObject, JsonObject } from '../json';
 import { putBuffers, removeBuffers, SplitState, StateValue, WidgetState } from './buffer-paths';
 import { WIDGET_VIEW_MIME } from './protocol';
 
-/** Called with the keys the front end changed, after they are applied. */
-export type ChangeHandler = (patch: Readonly<WidgetState>) => void | Promise<void>;
-/** Called with a custom message's content and buffers. */
-export type CustomHandler = (content: JsonObject, buffers: readonly Uint8Array[]) => void | Promise<void>;
+/** Called with the keys the front end changed, after they are applied (a rejected promise is logged; other results ignored). */
+export type ChangeHandler = (patch: Readonly<WidgetState>) => unknown;
+/** Called with a custom message's content and buffers (a rejected promise is logged; other results ignored). */
+export type CustomHandler = (content: JsonObject, buffers: readonly Uint8Array[]) => unknown;
 
 /** How a model is made (by openWidget, or by the kernel for a model the front end created). */
 export interface WidgetModelInit {
@@ -132,7 +132,7 @@ export class WidgetModel {
     this.comm?.send({ method, state: split.state, buffer_paths: split.bufferPaths }, {}, split.buffers);
   }
 
-  private notify<H>(handlers: Set<H>, what: string, call: (h: H) => void | Promise<void>): void {
+  private notify<H>(handlers: Set<H>, what: string, call: (h: H) => unknown): void {
     for (const h of [...handlers]) {
       try {
         const r = call(h);

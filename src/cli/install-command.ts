@@ -2,15 +2,20 @@
  * `ntk-lab install | uninstall [--prefix P | --sys-prefix | --user] [--python PY]`: writes (removes) the
  * 'ntk-lab' kernelspec, and the prebuilt ntk-lab-widgets JupyterLab extension beside it, where Jupyter looks: P/share/jupyter/kernels, the Python environment's
  * sys.prefix, or the user's Jupyter data folder (the default, as `jupyter kernelspec install --user`).
+ * An installed package (npm install ntk-lab) must hold the prebuilt extension (its prepack builds it): without it,
+ * install fails and writes nothing, rather than leave widgets that can only show their static figures. A clone without
+ * `npm run build:widgets` installs the kernelspec alone and says so.
  * `ntk-lab kernel <connection-file>` runs the kernel itself (what the kernelspec does, by absolute paths).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
 import { DISPLAY_NAME, kernelJson, KERNEL_NAME, removeKernelspec, writeKernelspec } from '../kernel/kernelspec';
 import { installLabextension, prebuiltExtensionDir, removeLabextension } from '../display/labextension';
+import { isInstalledPackage, packageRoot } from './layout';
 
 export const INSTALL_USAGE = `usage: ntk-lab install   [--prefix P | --sys-prefix | --user] [--python PY]
        ntk-lab uninstall [--prefix P | --sys-prefix | --user] [--python PY]
@@ -54,6 +59,18 @@ export function kernelsDir(opts: { prefix?: string; sysPrefix?: boolean; user?: 
   return join(data, 'kernels');
 }
 
+/**
+ * Throws when this package is an installed one (not a clone) and lacks the prebuilt widgets extension: a package
+ * cannot build it (that needs the widgets' sources and JupyterLab's builder), so only a complete package helps.
+ */
+export function checkShippedExtension(root: string = packageRoot(), source: string = prebuiltExtensionDir()): void {
+  if (!isInstalledPackage(root) || existsSync(join(source, 'package.json'))) return;
+  throw new InvalidOptionError(
+    `the installed ntk-lab package (${root}) has no prebuilt widgets extension (${source} is missing: the package was packed without it), `
+    + 'so its widgets could only show static figures. Install a complete ntk-lab package (`npm pack` in the repository builds it through prepack), then run `npx ntk-lab install` again',
+  );
+}
+
 /** Runs install or uninstall; returns the exit code. */
 export async function installCommand(command: 'install' | 'uninstall', argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({
@@ -64,6 +81,7 @@ export async function installCommand(command: 'install' | 'uninstall', argv: str
   });
   const dir = kernelsDir({ prefix: values.prefix, sysPrefix: values['sys-prefix'], user: values.user, python: values.python });
   if (command === 'install') {
+    checkShippedExtension(); // before anything is written
     const spec = kernelJson();
     const where = writeKernelspec(dir, spec);
     out(`installed kernelspec '${KERNEL_NAME}' (${DISPLAY_NAME}) in ${where}`);

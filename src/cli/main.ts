@@ -7,6 +7,7 @@ import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
 import { RUN_NOTEBOOKS_USAGE, runNotebooksCommand } from './run-notebooks-command';
 import { START_USAGE, startCommand } from './start-command';
+import { TUTORIALS_USAGE, tutorialsCommand } from './tutorials-command';
 
 const USAGE = `ntk-lab <command> [options]
 
@@ -18,7 +19,8 @@ commands:
   one-step   one gradient step on a two-layer network (Ba et al. 2022): spike, alignment, ridge risks vs learning rate
   run-notebooks  execute notebooks headless on the ntk-lab kernel (nbclient) and write the executed copies
   export     an executed notebook as one self-contained HTML page and one image per figure
-  start      set up what is missing and run JupyterLab with the tutorials (npm start)
+  start      set up what is missing and run JupyterLab on a folder of notebooks (npm start: the tutorials)
+  tutorials  copy the tutorial notebooks into a folder of your project
   build-native  build the OpenBLAS addon from source (where no prebuilt one fits this platform)
 
 ${NTK_USAGE}
@@ -32,6 +34,8 @@ ${RUN_NOTEBOOKS_USAGE}
 ${EXPORT_USAGE}
 
 ${START_USAGE}
+
+${TUTORIALS_USAGE}
 
 ${BUILD_NATIVE_USAGE}`;
 
@@ -55,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportCommand(rest);
       case 'start':
         return await startCommand(rest);
+      case 'tutorials':
+        return await tutorialsCommand(rest);
       case 'build-native':
         return await buildNativeCommand(rest);
       case undefined:

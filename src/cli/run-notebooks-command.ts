@@ -16,26 +16,28 @@ import { basename, delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
 import { kernelJson, KERNEL_NAME, writeKernelspec } from '../kernel/kernelspec';
+import { isInstalledPackage, packageRoot, projectVenv, venvPython } from './layout';
 
 export const RUN_NOTEBOOKS_USAGE = `usage: ntk-lab run-notebooks [paths...] [--out DIR] [--python PY] [--timeout S] [--scale ci|paper|X] [--strict]
   paths          notebooks, or folders of notebooks (default: ./notebooks, else the package's notebooks/)
-  --out DIR      where the executed copies go, under the notebooks' names (default: build/notebooks in the package)
-  --python PY    the Python with nbclient (default: $NTK_LAB_PYTHON, else the package's .venv, else python3)
+  --out DIR      where the executed copies go, under the notebooks' names (default: build/notebooks in a clone of
+                 the repository; ./executed from an installed package)
+  --python PY    the Python with nbclient (default: $NTK_LAB_PYTHON, else the project's .venv, else python3)
   --timeout S    seconds one cell may run (default 600)
   --scale X      sets NTK_LAB_SCALE for the kernels: 'ci' (default sizes, fast), 'paper' (the papers' sizes), or a factor
   --strict       output on a cell's stderr fails the notebook (default: reported as a warning)`;
 
-/** The package root (build/src/cli -> ../../..). */
-export function packageRoot(): string {
-  return resolve(__dirname, '..', '..', '..');
-}
-
-/** The Python that runs the Jupyter side: --python, $NTK_LAB_PYTHON, the package's .venv, else python3. */
+/** The Python that runs the Jupyter side: --python, $NTK_LAB_PYTHON, the project's .venv (./layout.ts), else python3. */
 export function jupyterPython(explicit?: string): string {
   if (explicit) return explicit;
   if (process.env.NTK_LAB_PYTHON) return process.env.NTK_LAB_PYTHON;
-  const venv = join(packageRoot(), '.venv', 'bin', 'python');
+  const venv = venvPython(projectVenv());
   return existsSync(venv) ? venv : 'python3';
+}
+
+/** Where the executed copies go without --out: the clone's build/notebooks; never into an installed package (npm replaces it). */
+export function defaultOutDir(cwd: string = process.cwd()): string {
+  return isInstalledPackage() ? resolve(cwd, 'executed') : join(packageRoot(), 'build', 'notebooks');
 }
 
 /** The notebooks named by `paths` (files as given; folders: their *.ipynb, sorted), or the default folder's. */
@@ -119,7 +121,7 @@ try:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 except Exception as e:
-    emit(event="fatal", message="%s: %s (the Python needs nbclient and nbformat: run 'bash scripts/python-venv.sh' or pip install nbclient)" % (type(e).__name__, e))
+    emit(event="fatal", message="%s: %s (the Python needs nbclient and nbformat: pip install nbclient, or let 'ntk-lab start' make the project's .venv with them)" % (type(e).__name__, e))
     sys.exit(3)
 
 def text_of(v):
@@ -305,7 +307,7 @@ export async function runNotebooksCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
   });
   const notebooks = notebookPaths(positionals);
-  const outDir = values.out ?? join(packageRoot(), 'build', 'notebooks');
+  const outDir = values.out ?? defaultOutDir();
   const controller = new AbortController();
   // Ctrl-C or SIGTERM stops the runner and its kernel (then the command reports what did not finish).
   const onSigint = (): void => controller.abort();

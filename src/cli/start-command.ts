@@ -1,31 +1,38 @@
 /**
- * `ntk-lab start [--port P] [--python PY] [--no-setup]` (what `npm start` runs): sets up what is missing, then
- * runs JupyterLab on 127.0.0.1 with the tutorials (notebooks/) and prints its URL.
+ * `ntk-lab start [folder] [--port P] [--python PY] [--no-setup]` (what `npm start` runs in a clone): sets up what is
+ * missing, then runs JupyterLab on 127.0.0.1 on a folder of notebooks and prints its URL. The folder: the one given,
+ * else the current folder from an installed package (`npx ntk-lab start`), else the clone's tutorials (notebooks/).
  *
  * Setup, each step skipped when already done (so a second run starts at once):
- *  1. the project's Python venv (.venv) with JupyterLab 4, ipywidgets and the Jupyter client side, made by
- *     `bash scripts/python-venv.sh` (pip, from the machine's package mirror when pip has one);
- *  2. the ntk-lab-widgets JupyterLab extension, built by `npm run build:widgets` when widgets/labextension is
+ *  1. the project's Python venv with JupyterLab 4, ipywidgets and the Jupyter client side, made by
+ *     `bash scripts/python-venv.sh` (pip, from the machine's package mirror when pip has one): in a clone, the
+ *     clone's .venv (with the tests' packages too); from an installed package, `<project>/.venv` beside the project's
+ *     node_modules (`--lab`: JupyterLab's packages only), see ./layout.ts;
+ *  2. the ntk-lab-widgets JupyterLab extension: an installed package ships it prebuilt (and start fails at once,
+ *     before any pip, when it does not); a clone builds it with `npm run build:widgets` when widgets/labextension is
  *     missing (if that fails, the widgets show their static figures and the rest works);
- *  3. the 'ntk-lab' kernelspec and the extension, installed into the venv (`ntk-lab install --prefix .venv`) when
+ *  3. the 'ntk-lab' kernelspec and the extension, installed into the venv (`ntk-lab install --prefix <venv>`) when
  *     what is there differs from this package's.
- * `--python PY` uses an existing Jupyter environment instead of .venv (steps 1 and 2 are left to you).
+ * `--python PY` uses an existing Jupyter environment instead of the venv (steps 1 and 2 are left to you).
  * The server stops on Ctrl-C or SIGTERM (its kernels with it).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
 import { kernelJson, KERNEL_NAME } from '../kernel/kernelspec';
-import { installCommand } from './install-command';
-import { packageRoot } from './run-notebooks-command';
+import { checkShippedExtension, installCommand } from './install-command';
+import { isInstalledPackage, packageRoot, projectRoot, projectVenv, venvPython, whyNotResolvable } from './layout';
 
-export const START_USAGE = `usage: ntk-lab start [--port P] [--python PY] [--no-setup]      (npm start -- [options])
+export const START_USAGE = `usage: ntk-lab start [folder] [--port P] [--python PY] [--no-setup]      (npm start -- [options])
+  folder        the notebooks JupyterLab opens (default: the current folder; in a clone of the repository: its
+                notebooks/); keep them below the folder holding node_modules, so that they can import 'ntk-lab'
   --port P      port of JupyterLab on 127.0.0.1 (default 8888, the next free one if taken)
-  --python PY   run JupyterLab from this Python environment instead of the project's .venv
+  --python PY   run JupyterLab from this Python environment instead of the project's .venv (from an installed
+                package: <project>/.venv, made on the first start)
   --no-setup    start with what is installed, set up nothing`;
 
 const LAB_MODULES = 'import jupyterlab, ipywidgets, jupyter_server, nbclient';
@@ -72,13 +79,17 @@ function installedMatches(prefix: string, root: string): boolean {
 
 /** Sets up what is missing (see the file comment); returns the Python whose JupyterLab to run. */
 export async function setup(root: string, explicitPython?: string): Promise<string> {
-  const venv = join(root, '.venv');
-  const python = explicitPython ?? join(venv, 'bin', 'python');
+  const installed = isInstalledPackage(root);
+  // A package without its extension cannot get one: say so before minutes of pip.
+  checkShippedExtension(root);
+  const venv = projectVenv(root);
+  const python = explicitPython ?? venvPython(venv);
   if (!explicitPython) {
     if (hasLab(python)) say(`reusing ${venv} (JupyterLab installed)`);
+    else if (installed) setupStep(`Python venv with JupyterLab in ${venv}`, 'bash', [join(root, 'scripts', 'python-venv.sh'), '--lab', '--venv', venv], { cwd: projectRoot(root) });
     else setupStep('Python venv with JupyterLab', 'bash', [join(root, 'scripts', 'python-venv.sh')], { cwd: root });
     if (!hasLab(python)) throw new InvalidOptionError(`start: ${python} still cannot import JupyterLab (${LAB_MODULES})`);
-    if (existsSync(join(root, 'widgets', 'labextension', 'package.json'))) say('reusing the built widgets extension (widgets/labextension)');
+    if (existsSync(join(root, 'widgets', 'labextension', 'package.json'))) say(`reusing the ${installed ? 'prebuilt' : 'built'} widgets extension (widgets/labextension)`);
     else {
       try {
         setupStep('widgets extension', process.execPath, [join(root, 'widgets', 'scripts', 'build.js')], { cwd: root, env: { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}` } });
@@ -102,6 +113,13 @@ export interface StartOptions {
   port: number;
   /** Folder JupyterLab opens (default: the package's notebooks/). */
   notebooks?: string;
+}
+
+/** The folder `start` opens: the one given, else the current folder from an installed package, else the clone's notebooks/. */
+export function notebookFolder(given: string | undefined, root: string = packageRoot(), cwd: string = process.cwd()): string {
+  const folder = given !== undefined ? resolve(cwd, given) : isInstalledPackage(root) ? resolve(cwd) : join(root, 'notebooks');
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new InvalidOptionError(`start: no such folder: ${given ?? folder}`);
+  return folder;
 }
 
 /** A running JupyterLab started by startLab(). */
@@ -205,13 +223,13 @@ export function stopLab(proc: ChildProcess, graceMs = 10_000): Promise<number | 
 }
 
 /** startLab on `port` or the next free one, trying again (3 times at most) when the port is taken before Jupyter binds it. */
-async function startOnFreePort(root: string, python: string, port: number): Promise<RunningLab> {
+async function startOnFreePort(root: string, python: string, port: number, notebooks: string): Promise<RunningLab> {
   let from = port;
   for (let attempt = 0; ; attempt++) {
     const free = await freePort(from);
     if (free !== port && port !== 0) say(`port ${port} is taken; using ${free}`);
     try {
-      return await startLab({ root, python, port: free });
+      return await startLab({ root, python, port: free, notebooks });
     } catch (e) {
       if (attempt >= 2 || !/is taken/.test((e as Error).message)) throw e;
       from = port === 0 ? 0 : free + 1;
@@ -221,21 +239,27 @@ async function startOnFreePort(root: string, python: string, port: number): Prom
 
 /** The command. */
 export async function startCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
     options: { port: { type: 'string', default: '8888' }, python: { type: 'string' }, 'no-setup': { type: 'boolean' } },
     strict: true,
-    allowPositionals: false,
+    allowPositionals: true,
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionError(`start: --port must be a port number, got '${values.port}'`);
+  if (positionals.length > 1) throw new InvalidOptionError(`start: give at most one folder, got ${positionals.join(' ')}`);
   const root = packageRoot();
-  const python = values['no-setup'] ? (values.python ?? join(root, '.venv', 'bin', 'python')) : await setup(root, values.python);
+  const notebooks = notebookFolder(positionals[0], root);
+  // The kernel resolves a notebook's imports from its folder: elsewhere `import ... from 'ntk-lab'` fails in every cell.
+  const unresolvable = whyNotResolvable(notebooks, root);
+  if (unresolvable) say(`warning: notebooks in ${notebooks} cannot import 'ntk-lab' (${unresolvable}); keep them below ${projectRoot(root)}`);
+  const python = values['no-setup'] ? (values.python ?? venvPython(projectVenv(root))) : await setup(root, values.python);
   // The requested port, or the next free one (Jupyter's own retries are off: see startLab); a port taken between
   // the check and Jupyter's bind makes Jupyter exit, and the next free port is tried (3 times at most).
-  const lab = await startOnFreePort(root, python, port);
-  say(`JupyterLab (pid ${lab.proc.pid}) is running at ${lab.url}`);
-  say(`first tutorial: ${lab.tutorial}`);
+  const lab = await startOnFreePort(root, python, port, notebooks);
+  say(`JupyterLab (pid ${lab.proc.pid}) is running at ${lab.url} on ${notebooks}`);
+  if (existsSync(join(notebooks, '01-ntk-basics.ipynb'))) say(`first tutorial: ${lab.tutorial}`);
+  else say(`no tutorials in ${notebooks}: \`npx ntk-lab tutorials <folder>\` copies them into a folder`);
   say('stop it with Ctrl-C');
   const stop = (): void => void stopLab(lab.proc);
   process.on('SIGINT', stop);

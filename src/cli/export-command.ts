@@ -11,13 +11,20 @@
  * A figure is an output that carries a plot: plotly JSON (application/vnd.plotly.v1+json), image/svg+xml, image/png
  * or image/jpeg (the ntk-lab widgets put all of these beside their live view). `--execute` runs the notebook first on
  * the ntk-lab kernel (as run-notebooks does) and exports the executed copy.
+ *
+ * ntk-lab does not install the export's optional pieces (an installed package stays small): playwright-core (npm),
+ * a Chromium executable and plotly.js (the plotly.js-dist-min npm package). Each is looked up where a user would put
+ * it (the package, the clone's widgets/, the current project) and, when missing, named with the command that
+ * installs it: an error when the output asked for needs it, a note when the export falls back (plotly.js: figures as
+ * their static images).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidOptionError } from '../errors';
-import { packageRoot, runNotebooks } from './run-notebooks-command';
+import { packageRoot, projectRoot } from './layout';
+import { runNotebooks } from './run-notebooks-command';
 
 export const EXPORT_USAGE = `usage: ntk-lab export <notebook.ipynb> [--to html,png,svg] [--out DIR] [--html-figures interactive|static]
                       [--chromium PATH] [--execute] [--python PY]
@@ -25,7 +32,10 @@ export const EXPORT_USAGE = `usage: ntk-lab export <notebook.ipynb> [--to html,p
   --out DIR        where (default: ./export)
   --html-figures   interactive: plotly.js inlined, figures drawn from their plotly JSON (default when plotly.js is
                    installed); static: the figures' own SVG/PNG images
-  --chromium PATH  headless Chromium for the images (default: $NTK_CHROMIUM, else /usr/bin/chromium)
+  --chromium PATH  headless Chromium for the images (default: $NTK_CHROMIUM, else /usr/bin/chromium, else the one
+                   \`npx playwright-core install chromium\` downloaded)
+  images need playwright-core (npm install playwright-core), interactive HTML figures plotly.js (npm install
+  plotly.js-dist-min): neither comes with ntk-lab
   --execute        run the notebook on the ntk-lab kernel first, then export the executed copy`;
 
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -190,10 +200,13 @@ export function markdownToHtml(md: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // HTML
 
-/** Where plotly.js is installed (the package's own node_modules, else the widgets package's), or undefined. */
+/** How to get plotly.js when plotlyScriptPath() finds none. */
+export const PLOTLY_MISSING = 'plotly.js is not installed (ntk-lab does not install it): npm install plotly.js-dist-min';
+
+/** Where plotly.js is installed (from the package, the clone's widgets package, else the current project), or undefined. */
 export function plotlyScriptPath(): string | undefined {
   const root = packageRoot();
-  for (const base of [root, join(root, 'widgets')]) {
+  for (const base of [root, join(root, 'widgets'), process.cwd()]) {
     try {
       return require.resolve('plotly.js-dist-min/plotly.min.js', { paths: [base] });
     } catch {
@@ -305,12 +318,48 @@ ${scripts}
 /** The flags that headless Chromium needs here (no sandbox as root, no GPU, no background traffic). */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** The Chromium to use: --chromium, $NTK_CHROMIUM, /usr/bin/chromium. */
-export function chromiumPath(explicit?: string): string {
-  return explicit ?? process.env.NTK_CHROMIUM ?? '/usr/bin/chromium';
+/** The Chromium asked for: --chromium, else $NTK_CHROMIUM (undefined: look for one, see findChromium). */
+export function chromiumPath(explicit?: string): string | undefined {
+  return explicit ?? process.env.NTK_CHROMIUM;
 }
 
-// The few playwright-core calls used here, typed locally: playwright-core is a dev dependency, loaded on demand.
+type Playwright = { chromium: { launch(o: object): Promise<PwBrowser>; executablePath(): string } };
+
+/** playwright-core from the package (a clone's dev dependency) or the current project; a named error when absent. */
+export function loadPlaywright(): Playwright {
+  let where: string;
+  try {
+    where = require.resolve('playwright-core', { paths: [packageRoot(), process.cwd()] });
+  } catch {
+    throw new InvalidOptionError(`export: images (--to png, svg) are drawn in headless Chromium through playwright-core, which is not installed (ntk-lab does not install it): npm install playwright-core (in ${projectRoot()})`);
+  }
+  return require(where) as Playwright;
+}
+
+/**
+ * The Chromium executable: the one asked for (it must exist), else Debian's /usr/bin/chromium, else the one
+ * `npx playwright-core install chromium` downloaded; a named error listing what was tried.
+ */
+export function findChromium(pw: Playwright, explicit?: string): string {
+  const asked = chromiumPath(explicit);
+  if (asked !== undefined) {
+    if (!existsSync(asked)) throw new InvalidOptionError(`export: no Chromium at ${asked} (given by ${explicit !== undefined ? '--chromium' : 'NTK_CHROMIUM'})`);
+    return asked;
+  }
+  const tried = ['/usr/bin/chromium'];
+  let downloaded: string | undefined;
+  try {
+    downloaded = pw.chromium.executablePath();
+  } catch {
+    // this playwright-core knows no browser build for the platform
+  }
+  if (downloaded) tried.push(downloaded);
+  const found = tried.find((p) => existsSync(p));
+  if (found) return found;
+  throw new InvalidOptionError(`export: images need a Chromium executable and none was found (tried ${tried.join(', ')}): apt-get install chromium (Debian/Ubuntu), or npx playwright-core install chromium, or give --chromium PATH (or NTK_CHROMIUM)`);
+}
+
+// The few playwright-core calls used here, typed locally: playwright-core is optional (a dev dependency), loaded on demand.
 interface PwPage {
   setContent(html: string, opts?: { waitUntil?: 'load' }): Promise<void>;
   addScriptTag(opts: { content?: string; path?: string }): Promise<unknown>;
@@ -323,15 +372,9 @@ interface PwBrowser {
   close(): Promise<void>;
 }
 
-async function launchChromium(path: string): Promise<PwBrowser> {
-  if (!existsSync(path)) throw new InvalidOptionError(`export: no Chromium at ${path} (apt-get install chromium, or give --chromium / NTK_CHROMIUM)`);
-  let pw: { chromium: { launch(o: object): Promise<PwBrowser> } };
-  try {
-    pw = require(require.resolve('playwright-core', { paths: [packageRoot(), process.cwd()] })) as typeof pw;
-  } catch {
-    throw new InvalidOptionError('export: images need playwright-core (npm install playwright-core)');
-  }
-  return pw.chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+async function launchChromium(explicit?: string): Promise<PwBrowser> {
+  const pw = loadPlaywright();
+  return pw.chromium.launch({ executablePath: findChromium(pw, explicit), args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 }
 
 /** Width and height of a PNG (from its IHDR chunk). */
@@ -357,7 +400,7 @@ export async function writeFigureImages(figures: readonly NotebookFigure[], form
   let page: PwPage | undefined;
   try {
     if (needsBrowser) {
-      browser = await launchChromium(chromiumPath(opts.chromium));
+      browser = await launchChromium(opts.chromium);
       page = await browser.newPage({ deviceScaleFactor: 2, viewport: { width: 1000, height: 800 } });
       await page.route('**/*', (route) => void route.abort()); // nothing leaves the machine
       await page.setContent('<!DOCTYPE html><html><body style="margin:0;background:#fff"></body></html>');
@@ -449,7 +492,8 @@ export async function exportNotebook(path: string, opts: ExportOptions): Promise
   const result: ExportResult = { images: [], figures };
   if (opts.to.includes('html')) {
     const mode = opts.htmlFigures ?? (plotly ? 'interactive' : 'static');
-    if (mode === 'interactive' && !plotly) throw new InvalidOptionError('export: --html-figures interactive needs plotly.js-dist-min (npm run build:widgets installs it)');
+    if (mode === 'interactive' && !plotly) throw new InvalidOptionError(`export: --html-figures interactive draws the figures with plotly.js, but ${PLOTLY_MISSING} (in a clone, npm run build:widgets installs it)`);
+    if (!plotly && opts.htmlFigures === undefined) log(`note: ${PLOTLY_MISSING}; the page shows the figures' static images`);
     const file = join(opts.outDir, `${stem}.html`);
     writeFileSync(file, notebookHtml(nb, { title: stem, figures: mode, plotly }));
     result.html = file;
@@ -457,6 +501,7 @@ export async function exportNotebook(path: string, opts: ExportOptions): Promise
   }
   const formats = opts.to.filter((t): t is 'png' | 'svg' => t === 'png' || t === 'svg');
   if (formats.length) {
+    if (!plotly && figures.some((f) => f.plotly)) log(`note: ${PLOTLY_MISSING}; images of plotly figures are their static SVG/PNG`);
     result.images = await writeFigureImages(figures, formats, opts.outDir, stem, { chromium: opts.chromium, plotly, log });
     log(`wrote ${result.images.length} image files for ${figures.length} figures (${formats.join(', ')}${plotly ? ', plotly figures drawn by plotly.js in Chromium' : ''})`);
   }

@@ -125,14 +125,14 @@ export async function eighAsync(a: Matrix, opts: EighOptions = {}): Promise<Eigh
     const r = await runInWorker({ op: 'eigh', n: p.n, a: p.a, vectors: p.vectors }, [p.a.buffer as ArrayBuffer]);
     return sliceFull(p, r.values as Float64Array, r.vectors as Float64Array | undefined);
   }
-  const m = p.iu - p.il + 1;
   if (p.full) {
-    const w = new Float64Array(p.n);
-    checkInfo('eighAsync', 'dsyevd', await addon.syevd(p.n, p.a, w, p.vectors, true), failed('dsyevd'));
-    return finish(p, w, p.vectors ? p.a : undefined);
+    const r = await addon.syevd(p.n, p.a, null, p.vectors, true);
+    checkInfo('eighAsync', 'dsyevd', r.info, failed('dsyevd'));
+    const [vectors, w] = (p.vectors ? r.outputs : [undefined, r.outputs[0]]) as Float64Array[];
+    return finish(p, w, vectors);
   }
-  const w = new Float64Array(m);
-  const z = p.vectors ? new Float64Array(p.n * m) : null;
-  checkInfo('eighAsync', 'dsyevr', await addon.syevr(p.n, p.a, p.il + 1, p.iu + 1, w, z, true), failed('dsyevr'));
-  return finish(p, w, z ?? undefined);
+  const r = await addon.syevr(p.n, p.a, p.il + 1, p.iu + 1, null, p.vectors ? true : null, true);
+  checkInfo('eighAsync', 'dsyevr', r.info, failed('dsyevr'));
+  const [w, z] = r.outputs as Float64Array[];
+  return finish(p, w, z);
 }

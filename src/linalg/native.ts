@@ -3,31 +3,52 @@
  * The addon is deliberately thin: callers allocate every output array, validate every shape, and turn
  * LAPACK's info into errors (./lapackErrors.ts); the addon re-checks lengths only so that no input can
  * make it touch memory out of bounds. Each routine takes a trailing `async` flag: false runs on the
- * calling thread and returns LAPACK's info; true queues the work on libuv's thread pool and returns a
- * Promise of it, keeping the typed arrays alive (and un-collectable) until the work is done.
+ * calling thread in the caller's arrays and returns LAPACK's info; true queues the work on libuv's thread
+ * pool on addon-owned copies and returns a Promise of { info, outputs } (AsyncResult).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FloatArray } from './matrix';
 
-/** Either LAPACK's info (sync) or a Promise of it (async). */
-export type InfoOr = number | Promise<number>;
+/**
+ * What an async call resolves to: LAPACK's info and the arrays it wrote, allocated by the addon, in the order of
+ * the routine's output arguments (which the caller passes as null). An async call never touches the caller's
+ * arrays off the main thread: JavaScript runs meanwhile and could detach or shrink them; what it reads is
+ * copied before it returns (src/linalg/native/staging.h).
+ */
+export interface AsyncResult {
+  info: number;
+  outputs: FloatArray[];
+}
 
 export interface NativeAddon {
-  /** C (m x n) = alpha op(A) op(B) via cblas_?gemm (row-major); precision from the arrays (all equal). */
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: boolean): InfoOr;
-  /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. */
-  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: boolean): InfoOr;
-  /** dsyevd: w <- eigenvalues of the symmetric a (n x n; LAPACK reads its row-major upper triangle); with vectors, a <- row-major eigenvectors (column j pairs with w[j]). */
-  syevd(n: number, a: Float64Array, w: Float64Array, vectors: boolean, async: boolean): InfoOr;
-  /** dsyevr (upper triangle read, as syevd), eigenvalues il..iu (1-based, inclusive) into w; eigenvectors into z (n x m row-major) unless z is null. `a` is destroyed. */
-  syevr(n: number, a: Float64Array, il: number, iu: number, w: Float64Array, z: Float64Array | null, async: boolean): InfoOr;
-  /** dpotrf: a <- lower Cholesky factor L (row-major; upper triangle zeroed). */
-  potrf(n: number, a: Float64Array, async: boolean): InfoOr;
-  /** Solves L L^T X = B with two dtrsm calls; x (n x nrhs row-major) holds B on entry, X on return. */
-  potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: boolean): InfoOr;
-  /** dgesdd (thin): a (m x n, destroyed) = u (m x p) diag(s) vt (p x n), p = min(m, n). */
-  gesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, async: boolean): InfoOr;
+  /** C (m x n) = alpha op(A) op(B) via cblas_?gemm (row-major); precision from the arrays (all equal). Async outputs: [c]. */
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: false): number;
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: null, async: true): Promise<AsyncResult>;
+  /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. Async outputs: [c]. */
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: false): number;
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: null, async: true): Promise<AsyncResult>;
+  /**
+   * dsyevd: w <- eigenvalues of the symmetric a (n x n; LAPACK reads its row-major upper triangle); with vectors, a <- row-major
+   * eigenvectors (column j pairs with w[j]). Async outputs: [vectors, w] with vectors, [w] without (a is read, not written).
+   */
+  syevd(n: number, a: Float64Array, w: Float64Array, vectors: boolean, async: false): number;
+  syevd(n: number, a: Float64Array, w: null, vectors: boolean, async: true): Promise<AsyncResult>;
+  /**
+   * dsyevr (upper triangle read, as syevd), eigenvalues il..iu (1-based, inclusive) into w; eigenvectors into z (n x m row-major)
+   * unless z is null. `a` is destroyed (sync). Async: z is true (vectors wanted) or null; outputs [w, z?].
+   */
+  syevr(n: number, a: Float64Array, il: number, iu: number, w: Float64Array, z: Float64Array | null, async: false): number;
+  syevr(n: number, a: Float64Array, il: number, iu: number, w: null, z: true | null, async: true): Promise<AsyncResult>;
+  /** dpotrf: a <- lower Cholesky factor L (row-major; upper triangle zeroed). Async outputs: [L] (a is read). */
+  potrf(n: number, a: Float64Array, async: false): number;
+  potrf(n: number, a: Float64Array, async: true): Promise<AsyncResult>;
+  /** Solves L L^T X = B with two dtrsm calls; x (n x nrhs row-major) holds B on entry, X on return. Async outputs: [X] (x is read). */
+  potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: false): number;
+  potrs(n: number, nrhs: number, l: Float64Array, x: Float64Array, async: true): Promise<AsyncResult>;
+  /** dgesdd (thin): a (m x n, destroyed when sync) = u (m x p) diag(s) vt (p x n), p = min(m, n). Async outputs: [s, u, vt]. */
+  gesdd(m: number, n: number, a: Float64Array, s: Float64Array, u: Float64Array, vt: Float64Array, async: false): number;
+  gesdd(m: number, n: number, a: Float64Array, s: null, u: null, vt: null, async: true): Promise<AsyncResult>;
   /** Index of the first NaN/Infinity in x, or -1. */
   firstNonFinite(x: FloatArray): number;
   /**

@@ -38,6 +38,17 @@ export interface GramOptions {
   out?: Matrix<FloatArray>;
 }
 
+/**
+ * An async product computed into memory of its own (the addon's or the worker's) as the result: itself, or copied
+ * into the caller's opts.out when one was given (`out` of the plan, already validated).
+ */
+function placed<T extends FloatArray>(rows: number, cols: number, c: T, out: (() => Matrix<T>) | undefined): Matrix<T> {
+  if (!out) return { rows, cols, data: c };
+  const target = out();
+  target.data.set(c);
+  return target;
+}
+
 /** The caller's output buffer (checked: size and precision) or a fresh zero matrix like `like`. */
 function outputFor<T extends FloatArray>(fn: string, out: Matrix<FloatArray> | undefined, like: T, rows: number, cols: number): Matrix<T> {
   if (!out) return zerosLike(like, rows, cols);
@@ -105,15 +116,11 @@ export async function matmulAsync<T extends FloatArray>(a: Matrix<T>, b: Matrix<
   }
   const { addon } = active();
   if (addon) {
-    const out = p.out();
-    await addon.gemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, a.data, b.data, out.data, true);
-    return out;
+    const { outputs: [c] } = await addon.gemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, a.data, b.data, null, true);
+    return placed(p.m, p.n, c as T, opts.out && p.out);
   }
   const r = await runInWorker({ op: 'gemm', transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, alpha: p.alpha, a: a.data, b: b.data });
-  if (!opts.out) return { rows: p.m, cols: p.n, data: r.c as T };
-  const out = p.out();
-  out.data.set(r.c as T);
-  return out;
+  return placed(p.m, p.n, r.c as T, opts.out && p.out);
 }
 
 interface GramPlan<T extends FloatArray> { n: number; k: number; alpha: number; trans: boolean; out: () => Matrix<T> }
@@ -160,13 +167,9 @@ export async function gramAsync<T extends FloatArray>(a: Matrix<T>, opts: GramOp
   }
   const { addon } = active();
   if (addon) {
-    const out = p.out();
-    await addon.syrk(p.trans, p.n, p.k, p.alpha, a.data, out.data, true);
-    return out;
+    const { outputs: [c] } = await addon.syrk(p.trans, p.n, p.k, p.alpha, a.data, null, true);
+    return placed(p.n, p.n, c as T, opts.out && p.out);
   }
   const r = await runInWorker({ op: 'syrk', trans: p.trans, n: p.n, k: p.k, alpha: p.alpha, a: a.data });
-  if (!opts.out) return { rows: p.n, cols: p.n, data: r.c as T };
-  const out = p.out();
-  out.data.set(r.c as T);
-  return out;
+  return placed(p.n, p.n, r.c as T, opts.out && p.out);
 }

@@ -38,9 +38,9 @@ export async function choleskyAsync(a: Matrix<Float64Array>): Promise<Matrix<Flo
   if (n ** 3 < ASYNC_MIN_N3) return cholesky(a);
   const { addon } = active();
   if (!addon) return { rows: n, cols: n, data: (await runInWorker({ op: 'cholesky', n, a: a.data })).l as Float64Array };
-  const l = a.data.slice();
-  checkInfo('choleskyAsync', 'dpotrf', await addon.potrf(n, l, true), notPd);
-  return { rows: n, cols: n, data: l };
+  const r = await addon.potrf(n, a.data, true); // the addon works on its own copy and returns L
+  checkInfo('choleskyAsync', 'dpotrf', r.info, notPd);
+  return { rows: n, cols: n, data: r.outputs[0] as Float64Array };
 }
 
 function planSolve(fn: string, a: Matrix<Float64Array>, b: Matrix<Float64Array>): { n: number; nrhs: number } {
@@ -73,9 +73,8 @@ export async function solvePositiveDefiniteAsync(a: Matrix<Float64Array>, b: Mat
   if (n ** 3 < ASYNC_MIN_N3 || nrhs === 0) return solvePositiveDefinite(a, b);
   const { addon } = active();
   if (!addon) return { rows: n, cols: nrhs, data: (await runInWorker({ op: 'solve', n, nrhs, a: a.data, b: b.data })).x as Float64Array };
-  const l = a.data.slice();
-  const x = b.data.slice();
-  checkInfo('solvePositiveDefiniteAsync', 'dpotrf', await addon.potrf(n, l, true), notPd);
-  await addon.potrs(n, nrhs, l, x, true);
-  return { rows: n, cols: nrhs, data: x };
+  const f = await addon.potrf(n, a.data, true);
+  checkInfo('solvePositiveDefiniteAsync', 'dpotrf', f.info, notPd);
+  const x = await addon.potrs(n, nrhs, f.outputs[0] as Float64Array, b.data, true);
+  return { rows: n, cols: nrhs, data: x.outputs[0] as Float64Array };
 }

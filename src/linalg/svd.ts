@@ -71,8 +71,8 @@ export async function svdAsync(a: Matrix<Float64Array>, opts: SvdOptions = {}): 
     const r = await runInWorker({ op: 'svd', m, n, a: a.data });
     return truncate(m, n, p, k, r.u as Float64Array, r.s as Float64Array, r.vt as Float64Array);
   }
-  const work = a.data.slice();
-  const s = new Float64Array(p), u = new Float64Array(m * p), vt = new Float64Array(p * n);
-  checkInfo('svdAsync', 'dgesdd', await addon.gesdd(m, n, work, s, u, vt, true), noConv);
+  const r = await addon.gesdd(m, n, a.data, null, null, null, true); // a is copied by the addon, not destroyed
+  checkInfo('svdAsync', 'dgesdd', r.info, noConv);
+  const [s, u, vt] = r.outputs as Float64Array[];
   return truncate(m, n, p, k, u, s, vt);
 }

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,24 @@ struct Args {
     const double v = info[i].As<Napi::Number>().DoubleValue();
     if (!(v >= min && v <= INT_MAX) || std::floor(v) != v) Fail(i, "must be an integer in [" + std::to_string(min) + ", 2^31)");
     return static_cast<int>(v);
+  }
+  // The element count of an array of the given dimensions (each >= 0), overflow-checked: a product that exceeds
+  // 2^53 (no JavaScript array is that long, and int64 arithmetic on it could wrap) fails instead of wrapping.
+  int64_t Size(std::initializer_list<int64_t> dims) const {
+    int64_t total = 1;
+    for (int64_t d : dims) {
+      if (d < 0) throw Napi::RangeError::New(info.Env(), std::string(fn) + ": negative size " + std::to_string(d));
+      if (__builtin_mul_overflow(total, d, &total) || total > (int64_t{1} << 53))
+        throw Napi::RangeError::New(info.Env(), std::string(fn) + ": array size overflows (the dimensions multiply to more than 2^53 elements)");
+    }
+    return total;
+  }
+  // a + b for element counts/offsets, overflow-checked like Size.
+  int64_t Sum(int64_t a, int64_t b) const {
+    int64_t total = 0;
+    if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &total) || total > (int64_t{1} << 53))
+      throw Napi::RangeError::New(info.Env(), std::string(fn) + ": array offset out of range");
+    return total;
   }
   double Double(size_t i) const {
     if (!info[i].IsNumber()) Fail(i, "must be a number");

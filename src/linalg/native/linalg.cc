@@ -35,6 +35,7 @@
 #include "../../ntk/native/elementwise.h"
 #include "args.h"
 #include "mirror.h"
+#include "staging.h"
 
 extern "C" {
 #include <cblas.h>
@@ -276,9 +277,10 @@ int RunLocked(Job& job, std::string* error) {
 
 class JobWorker : public Napi::AsyncWorker {
  public:
-  JobWorker(Napi::Env env, std::unique_ptr<Job> job, const std::vector<Napi::Object>& keep)
-      : Napi::AsyncWorker(env, "ntk_linalg"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {
-    for (const auto& o : keep) refs_.push_back(Napi::Persistent(o));
+  JobWorker(Napi::Env env, std::unique_ptr<Job> job, Staging& staging)
+      : Napi::AsyncWorker(env, "ntk_linalg"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)),
+        copies_(std::move(staging.copies_)) {
+    for (const auto& o : staging.outputs()) outputs_.push_back(Napi::Persistent(o));
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
@@ -286,19 +288,31 @@ class JobWorker : public Napi::AsyncWorker {
     info_ = RunLocked(*job_, &error);
     if (!error.empty()) SetError(error);
   }
-  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), info_)); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object result = Napi::Object::New(env);
+    Napi::Array outputs = Napi::Array::New(env, outputs_.size());
+    for (size_t i = 0; i < outputs_.size(); i++) outputs.Set(static_cast<uint32_t>(i), outputs_[i].Value());
+    result.Set("info", Napi::Number::New(env, info_));
+    result.Set("outputs", outputs);
+    deferred_.Resolve(result);
+  }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   std::unique_ptr<Job> job_;
   Napi::Promise::Deferred deferred_;
-  std::vector<Napi::ObjectReference> refs_;
+  // The arrays the job writes (allocated by the addon, unreachable from JavaScript until OnOK) and the
+  // addon-owned copies of what it reads (Staging): nothing JavaScript can detach is touched off the main thread.
+  std::vector<Napi::ObjectReference> outputs_;
+  std::vector<std::unique_ptr<unsigned char[]>> copies_;
   int info_ = 0;
 };
 
-Napi::Value Dispatch(Napi::Env env, std::unique_ptr<Job> job, const std::vector<Napi::Object>& keep, bool async) {
-  if (async) {
-    auto* w = new JobWorker(env, std::move(job), keep);  // freed by N-API after OnOK/OnError
+// Runs the job now (sync: LAPACK's info) or on libuv's pool (async: a Promise of { info, outputs }).
+Napi::Value Dispatch(Napi::Env env, std::unique_ptr<Job> job, Staging& staging) {
+  if (staging.async()) {
+    auto* w = new JobWorker(env, std::move(job), staging);  // freed by N-API after OnOK/OnError
     Napi::Promise p = w->Promise();
     w->Queue();
     return p;
@@ -309,18 +323,23 @@ Napi::Value Dispatch(Napi::Env env, std::unique_ptr<Job> job, const std::vector<
   return Napi::Number::New(env, info);
 }
 
-// info = 0 without any work, as a number or an already-resolved Promise.
-Napi::Value Done(Napi::Env env, bool async) {
-  if (!async) return Napi::Number::New(env, 0);
+// info = 0 without any work: a number, or an already-resolved Promise of { info: 0, outputs }.
+Napi::Value Done(Napi::Env env, const Staging& staging) {
+  if (!staging.async()) return Napi::Number::New(env, 0);
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array outputs = Napi::Array::New(env, staging.outputs().size());
+  for (size_t i = 0; i < staging.outputs().size(); i++) outputs.Set(static_cast<uint32_t>(i), staging.outputs()[i]);
+  result.Set("info", Napi::Number::New(env, 0));
+  result.Set("outputs", outputs);
   auto d = Napi::Promise::Deferred::New(env);
-  d.Resolve(Napi::Number::New(env, 0));
+  d.Resolve(result);
   return d.Promise();
 }
 
 
 template <typename T>
 Napi::Value GemmT(const Args& A) {
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(9));
   auto job = std::make_unique<GemmJob<T>>();
   job->ta = A.Bool(0);
   job->tb = A.Bool(1);
@@ -329,15 +348,14 @@ Napi::Value GemmT(const Args& A) {
   job->k = A.Int(4);
   job->alpha = static_cast<T>(A.Double(5));
   const int64_t m = job->m, n = job->n, k = job->k;
-  job->a = A.Array<T>(6, m * k, &keep);
-  job->b = A.Array<T>(7, k * n, &keep);
-  job->c = A.Array<T>(8, m * n, &keep);
-  const bool async = A.Bool(9);
+  job->a = st.In<T>(6, A.Size({m, k}));
+  job->b = st.In<T>(7, A.Size({k, n}));
+  job->c = st.Out<T>(8, A.Size({m, n}));
   if (m == 0 || n == 0 || k == 0) {  // BLAS would reject leading dimensions of 0; the answer is zeros
-    std::fill(job->c, job->c + m * n, T(0));
-    return Done(A.info.Env(), async);
+    if (!st.async()) std::fill(job->c, job->c + m * n, T(0));  // an async output is allocated zeroed
+    return Done(A.info.Env(), st);
   }
-  return Dispatch(A.info.Env(), std::move(job), keep, async);
+  return Dispatch(A.info.Env(), std::move(job), st);
 }
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
@@ -347,17 +365,16 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
 
 template <typename T>
 Napi::Value SyrkT(const Args& A) {
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(6));
   auto job = std::make_unique<SyrkJob<T>>();
   job->trans = A.Bool(0);
   job->n = A.Int(1);
   job->k = A.Int(2);
   job->alpha = static_cast<T>(A.Double(3));
   const int64_t n = job->n, k = job->k;
-  job->a = A.Array<T>(4, n * k, &keep);
-  job->c = A.Array<T>(5, n * n, &keep);
-  const bool async = A.Bool(6);
-  return Dispatch(A.info.Env(), std::move(job), keep, async);
+  job->a = st.In<T>(4, A.Size({n, k}));
+  job->c = st.Out<T>(5, A.Size({n, n}));
+  return Dispatch(A.info.Env(), std::move(job), st);
 }
 
 Napi::Value Syrk(const Napi::CallbackInfo& info) {
@@ -367,65 +384,66 @@ Napi::Value Syrk(const Napi::CallbackInfo& info) {
 
 Napi::Value Syevd(const Napi::CallbackInfo& info) {
   Args A(info, "syevd", 5);
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(4));
   auto job = std::make_unique<SyevdJob>();
   job->n = A.Int(0, 1);
   const int64_t n = job->n;
-  job->a = A.Array<double>(1, n * n, &keep);
-  job->w = A.Array<double>(2, n, &keep);
   job->vectors = A.Bool(3);
-  return Dispatch(info.Env(), std::move(job), keep, A.Bool(4));
+  // With vectors, a comes back holding them; without, LAPACK only destroys it.
+  job->a = job->vectors ? st.InOut<double>(1, A.Size({n, n})) : st.Work<double>(1, A.Size({n, n}));
+  job->w = st.Out<double>(2, n);
+  return Dispatch(info.Env(), std::move(job), st);
 }
 
 Napi::Value Syevr(const Napi::CallbackInfo& info) {
   Args A(info, "syevr", 7);
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(6));
   auto job = std::make_unique<SyevrJob>();
   job->n = A.Int(0, 1);
   job->il = A.Int(2, 1);
   job->iu = A.Int(3, 1);
   if (job->il > job->iu || job->iu > job->n) A.Fail(3, "must satisfy 1 <= il <= iu <= n");
   const int64_t n = job->n, m = job->iu - job->il + 1;
-  job->a = A.Array<double>(1, n * n, &keep);
-  job->w = A.Array<double>(4, m, &keep);
-  job->z = info[5].IsNull() ? nullptr : A.Array<double>(5, n * m, &keep);
-  return Dispatch(info.Env(), std::move(job), keep, A.Bool(6));
+  job->a = st.Work<double>(1, A.Size({n, n}));
+  job->w = st.Out<double>(4, m);
+  job->z = st.OptionalOut<double>(5, A.Size({n, m}));
+  return Dispatch(info.Env(), std::move(job), st);
 }
 
 Napi::Value Potrf(const Napi::CallbackInfo& info) {
   Args A(info, "potrf", 3);
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(2));
   auto job = std::make_unique<PotrfJob>();
   job->n = A.Int(0, 1);
   const int64_t n = job->n;
-  job->a = A.Array<double>(1, n * n, &keep);
-  return Dispatch(info.Env(), std::move(job), keep, A.Bool(2));
+  job->a = st.InOut<double>(1, A.Size({n, n}));
+  return Dispatch(info.Env(), std::move(job), st);
 }
 
 Napi::Value Potrs(const Napi::CallbackInfo& info) {
   Args A(info, "potrs", 5);
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(4));
   auto job = std::make_unique<PotrsJob>();
   job->n = A.Int(0, 1);
   job->nrhs = A.Int(1, 1);
   const int64_t n = job->n, nrhs = job->nrhs;
-  job->l = A.Array<double>(2, n * n, &keep);
-  job->x = A.Array<double>(3, n * nrhs, &keep);
-  return Dispatch(info.Env(), std::move(job), keep, A.Bool(4));
+  job->l = st.In<double>(2, A.Size({n, n}));
+  job->x = st.InOut<double>(3, A.Size({n, nrhs}));
+  return Dispatch(info.Env(), std::move(job), st);
 }
 
 Napi::Value Gesdd(const Napi::CallbackInfo& info) {
   Args A(info, "gesdd", 7);
-  std::vector<Napi::Object> keep;
+  Staging st(A, A.Bool(6));
   auto job = std::make_unique<GesddJob>();
   job->m = A.Int(0, 1);
   job->n = A.Int(1, 1);
   const int64_t m = job->m, n = job->n, p = std::min(m, n);
-  job->a = A.Array<double>(2, m * n, &keep);
-  job->s = A.Array<double>(3, p, &keep);
-  job->u = A.Array<double>(4, m * p, &keep);
-  job->vt = A.Array<double>(5, p * n, &keep);
-  return Dispatch(info.Env(), std::move(job), keep, A.Bool(6));
+  job->a = st.Work<double>(2, A.Size({m, n}));
+  job->s = st.Out<double>(3, p);
+  job->u = st.Out<double>(4, A.Size({m, p}));
+  job->vt = st.Out<double>(5, A.Size({p, n}));
+  return Dispatch(info.Env(), std::move(job), st);
 }
 
 // max |a[i]| over len elements, or NaN/Infinity if any element is not finite. Separate, with its own
@@ -506,7 +524,7 @@ template <typename T>
 Napi::Value InspectSymmetricT(const Napi::CallbackInfo& info, Args& A) {
   std::vector<Napi::Object> keep;
   const int n = A.Int(1);
-  const int64_t n64 = n, len = n64 * n64;
+  const int64_t n64 = n, len = A.Size({n64, n64});
   const T* a = A.Array<T>(0, len, &keep);
   const double relTol = A.Double(2);
   const double maxAbs = MaxAbs(a, len);  // NaN-propagating: NaN or Infinity in, non-finite out

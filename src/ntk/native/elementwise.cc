@@ -79,8 +79,8 @@ Napi::Value MultiplyRows(const Napi::CallbackInfo& info) {
   Args A(info, "multiplyRows", 5);
   Keep keep;
   const int64_t n = A.Int(2), k = A.Int(3), cols = A.Int(4);
-  float* __restrict d = A.Array<float>(0, n * k * cols, &keep);
-  const float* __restrict s = A.Array<float>(1, n * cols, &keep);
+  float* __restrict d = A.Array<float>(0, A.Size({n, k, cols}), &keep);
+  const float* __restrict s = A.Array<float>(1, A.Size({n, cols}), &keep);
   for (int64_t i = 0; i < n; i++)
     for (int64_t a = 0; a < k; a++) {
       float* __restrict row = d + (i * k + a) * cols;
@@ -99,7 +99,7 @@ Napi::Value AccumulateLayer(const Napi::CallbackInfo& info) {
   const double m2 = A.Double(3), bm2 = A.Double(4);
   const int64_t rows = A.Int(5), cols = A.Int(6);
   const bool lower = A.Bool(7);
-  const int64_t size = rows * cols;
+  const int64_t size = A.Size({rows, cols});
   float* __restrict t = A.Array<float>(0, size, &keep);
   const float* dg = A.OptionalArray<float>(1, size, &keep);
   const float* __restrict hg = A.Array<float>(2, size, &keep);
@@ -123,7 +123,7 @@ Napi::Value MirrorLower32(const Napi::CallbackInfo& info) {
   Args A(info, "mirrorLower32", 2);
   Keep keep;
   const int64_t R = A.Int(1);
-  MirrorLower(A.Array<float>(0, R * R, &keep), R);
+  MirrorLower(A.Array<float>(0, A.Size({R, R}), &keep), R);
   return info.Env().Undefined();
 }
 
@@ -139,9 +139,16 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
     A.Fail(0, "must be an Int32Array of 13 window numbers");
   const int32_t* g = info[0].As<Napi::TypedArrayOf<int32_t>>().Data();
   const int64_t inH = g[0], inW = g[1], c = g[2], kh = g[3], kw = g[4], sh = g[5], sw = g[6], dh = g[7], dw = g[8], padTop = g[9], padLeft = g[10], outH = g[11], outW = g[12];
+  // Every window number is checked: a negative size would pass the length checks below with a smaller need and
+  // then write before or past the arrays. Paddings may be any int32 (reads outside the input are bounds-checked).
+  const char* names[] = {"inH", "inW", "c", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padLeft", "outH", "outW"};
+  for (int q : {0, 1, 2, 3, 4, 11, 12})
+    if (g[q] < 0) A.Fail(0, std::string("has a negative ") + names[q] + " (" + std::to_string(g[q]) + ")");
+  for (int q : {5, 6, 7, 8})
+    if (g[q] < 1) A.Fail(0, std::string("has ") + names[q] + " = " + std::to_string(g[q]) + "; strides and dilations must be >= 1");
   const int64_t offset = A.Int(2), outOffset = A.Int(4);
-  const float* x = A.Array<float>(1, offset + inH * inW * c, &keep) + offset;
-  float* out = A.Array<float>(3, outOffset + outH * outW * kh * kw * c, &keep) + outOffset;
+  const float* x = A.Array<float>(1, A.Sum(offset, A.Size({inH, inW, c})), &keep) + offset;
+  float* out = A.Array<float>(3, A.Sum(outOffset, A.Size({outH, outW, kh, kw, c})), &keep) + outOffset;
   int64_t o = 0;
   for (int64_t oy = 0; oy < outH; oy++) {
     for (int64_t ox = 0; ox < outW; ox++) {
@@ -177,7 +184,7 @@ Napi::Value ReluBias(const Napi::CallbackInfo& info) {
   Args A(info, "reluBias", 4);
   Keep keep;
   const int64_t rows = A.Int(1), cout = A.Int(2);
-  float* __restrict z = A.Array<float>(0, rows * cout, &keep);
+  float* __restrict z = A.Array<float>(0, A.Size({rows, cout}), &keep);
   const float* bias = A.OptionalArray<float>(3, cout, &keep);
   for (int64_t r = 0; r < rows; r++) {
     float* __restrict zr = z + r * cout;
@@ -198,9 +205,9 @@ Napi::Value Deactivate(const Napi::CallbackInfo& info) {
   const bool relu = A.Bool(2);
   const int64_t n = A.Int(3), stack = A.Int(4), P = A.Int(5), cout = A.Int(6);
   const double bm = A.Double(7);
-  float* __restrict d = A.Array<float>(0, n * stack * P * cout, &keep);
-  const float* slope = A.OptionalArray<float>(1, n * P * cout, &keep);
-  float* biasRows = A.OptionalArray<float>(8, n * stack * cout, &keep);
+  float* __restrict d = A.Array<float>(0, A.Size({n, stack, P, cout}), &keep);
+  const float* slope = A.OptionalArray<float>(1, A.Size({n, P, cout}), &keep);
+  float* biasRows = A.OptionalArray<float>(8, A.Size({n, stack, cout}), &keep);
   if (!slope && !biasRows) return info.Env().Undefined();
   for (int64_t i = 0; i < n; i++) {
     for (int64_t a = 0; a < stack; a++) {

@@ -3,12 +3,15 @@
  * ntk-lab-widgets JupyterLab extension (widgets/), with a static fallback (text, plotly JSON, SVG or PNG)
  * in every display bundle. Outside the ntk-lab kernel the widgets still compute and display the fallback.
  *
- *   import { showSpectrum, showRisk, showKernel } from 'ntk-lab/display';
+ *   import { showSpectrum, showRisk, showKernel } from 'ntk-lab/notebook';   // re-exported by ../notebook
  *   await showSpectrum(await spectrum(K, { theory }));
  *   const risk = await showRisk({ n: 1000, d: 200, width: 400, etaMax: 8, seeds: 3 });
  *   await risk.update({ lambda: 1e-2 });
  *
  * Protocol, controls and install: docs/widgets.md.
+ *
+ * Not a package entry: 'ntk-lab/notebook' (src/notebook/index.ts) lists what is public; the sweep defaults and eta
+ * grid, plotly JSON conversion and the front-end module names are for ntk-lab's own modules.
  */
 export { StreamingWidget } from './streaming-widget';
 export type { StreamOutcome, BatchSource, StreamingWidgetInit } from './streaming-widget';

@@ -6,7 +6,7 @@
  * paper's numbering: docs/one-step.md.
  *
  * @example
- *   import { oneStepSweepStream } from 'ntk-lab';
+ *   import { oneStepSweepStream } from 'ntk-lab/one-step';
  *   const stream = oneStepSweepStream({
  *     n: 2048, d: 256, N: 512, activation: 'erf', teacher: 'erf', noise: 0.1,
  *     etas: [0, 1, 2, 4, 8], scalings: ['small', 'large'], lambdas: 1e-3, seeds: 3,
@@ -16,6 +16,13 @@
  * Building blocks, all float64 on the linalg core: singleIndexTeacher -> sampleData -> initialStudent ->
  * firstLayerGradient (G0) -> gradientSpike / firstStep (W1) -> ckFeatures -> ckRidge, beside tunedLinearRidge
  * and gaussianEquivalentRisk.
+ *
+ * The 'ntk-lab/one-step' entry. Internal (imported from their modules by the sweep): the affine-in-eta
+ * precomputations (StepGram, StepPreactivations), the Gram-side singular-vector helpers (gramSide,
+ * singularFromGram), the generic ridge solver behind ckRidge and its penalty conversion (ridgeRegression,
+ * ckRidgeShift), option resolution (resolveOneStepOptions, oneStepParams), the seed summary (summariseSeeds) and the
+ * rows' scaling helpers (scalingExponent, scalingLabel). parseScaling stays: the ntk-lab command line imports it
+ * from here, and it is what turns a user's 'small' | 'large' | exponent text into a LearningRateScaling.
  */
 export { singleIndexTeacher, teacherMoments } from './teacher';
 export type { Teacher, TeacherMoments, TeacherOptions } from './teacher';
@@ -25,22 +32,22 @@ export { initialStudent } from './student';
 export type { Student, StudentOptions } from './student';
 export { firstLayerGradient } from './gradient';
 export type { FirstLayerGradient } from './gradient';
-export { firstStep, learningRate, parseScaling, scalingExponent, scalingLabel } from './step';
+export { firstStep, learningRate, parseScaling } from './step';
 export type { LearningRateScaling } from './step';
 export { gradientSpike } from './spike';
 export type { GradientSpike, GradientSpikeInputs } from './spike';
-export { singularFromGram, topSingular, gramSide } from './singular';
-export type { GramSide, SingularAlong } from './singular';
+export { topSingular } from './singular';
+export type { SingularAlong } from './singular';
 export { ckFeatures } from './features';
-export { StepGram, StepPreactivations } from './affine-step';
-export { ckRidge, ckRidgeShift, ridgePredict, ridgeRegression } from './ridge';
+export { ckRidge, ridgePredict } from './ridge';
 export type { RidgeFit, RidgeSolver } from './ridge';
 export { LINEAR_LAMBDAS, tunedLinearRidge } from './linear-baseline';
 export type { LinearBaseline } from './linear-baseline';
 export { gaussianEquivalentRisk } from './gaussian-equivalent';
 export type { GaussianEquivalentInputs } from './gaussian-equivalent';
-export { oneStepMemoryEstimate, resolveOneStepOptions } from './options';
-export type { OneStepOptions, ResolvedOneStep } from './options';
-export { summariseSeeds } from './summary';
-export { oneStepParams, oneStepSweep, oneStepSweepStream } from './sweep';
+export { oneStepMemoryEstimate } from './options';
+export type { OneStepOptions } from './options';
+export { oneStepSweep, oneStepSweepStream } from './sweep';
 export type { OneStepRunOptions, OneStepStreamOptions } from './sweep';
+// The sweep's rows, as oneStepSweep yields them and its Arrow stream holds them.
+export type { OneStepSweepColumns, OneStepSweepRow } from '../arrow/kinds/one-step-sweep';

@@ -1,6 +1,8 @@
 /**
  * The notebook side of ntk-lab's Jupyter kernel: comms with binary buffers, widget models (protocol
  * 2.1.0), display with ids, and the cell's AbortSignal. The kernel itself starts from ./main.
+ *
+ * Not a package entry: cells import these from 'ntk-lab/notebook' (src/notebook/index.ts), which lists what is public.
  */
 export { commsAvailable, openComm, registerTarget, unregisterTarget, cellSignal, openWidget, onWidgetOpened } from './api';
 export { display } from './display';

@@ -1,3 +1,4 @@
+/** The models, for ntk-lab's own modules. Not a package entry: 'ntk-lab' (src/index.ts) re-exports all of them. */
 export { ACTIVATIONS, activation } from './activations';
 export type { Activation, ActivationName } from './activations';
 export type { DenseSpec } from './dense-layer';

@@ -1,3 +1,7 @@
+/**
+ * The kernel engine, for ntk-lab's own modules. Not a package entry: 'ntk-lab' (src/index.ts) lists what users get;
+ * the memory estimators (explicitMemoryEstimate, defaultMaxBytes) stay internal.
+ */
 export { Kernel } from './kernel';
 export type { KernelInit, KernelKind, LayerwiseNtk, OutputLayout } from './kernel';
 export type { NtkMethod, NtkOptions } from './options';

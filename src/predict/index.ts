@@ -17,6 +17,8 @@
  * i.e. f_train(t) - y = exp(-lr t K / (n k)) (f_train_0 - y); lossNormalization picks another divisor.
  * Kernels are 'trace' (one n x n kernel for every output column), 'full' (nk x nk, index i*k + a) or
  * 'diagonal' (a Kernel of shape [n, n, k]: one kernel per output).
+ *
+ * Not a package entry: 'ntk-lab' (src/index.ts) re-exports all of it.
  */
 export { kernelRidge } from './ridge';
 export { gradientDescentMse, type GradientDescentMsePredictor } from './gradient-descent';

@@ -3,9 +3,12 @@
  * NTK-vector product beyond), the empirical spectral distribution, spikes, condition number, effective rank,
  * and distances to the limiting laws of ../theory. Results come as typed arrays and as Arrow tables.
  *
- *   import { spectrum, topSpectrum } from './spectra';
+ *   import { spectrum, topSpectrum } from 'ntk-lab/spectra';
  *   const s = await spectrum(await ntkLayerwise(net, x), { vectors: 'spikes' });  // NTK and its components
  *   const top = await topSpectrum((v) => ntkVp(net, x, v), { n: 20000, k: 10, tol: 1e-6 });  // no kernel formed
+ *
+ * The 'ntk-lab/spectra' entry: everything here is public. Internal (in their modules): the symmetry check and
+ * the eigen-decomposition core that spectrum() and symmetricEigen share (./eigen), and the quantile helper (./esd).
  */
 export { spectrum, topSpectrum } from './spectrum';
 export type { SpectrumOptions, SpectrumResult, KernelSpectrum, TopSpectrumOptions } from './spectrum';

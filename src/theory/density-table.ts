@@ -3,7 +3,8 @@
  * (src/arrow/kinds/density.ts: columns curve, law, x, density; schema metadata `laws` = {curve: {law, params}}).
  */
 import type { Table } from 'apache-arrow';
-import { densityBatch, DensityColumns, densityMetadata, LawSpec, resultSchema, ResultStream, RunMeta } from '../arrow';
+import { densityBatch, DensityColumns, LawSpec, resultSchema, ResultStream, RunMeta } from '../arrow';
+import { densityMetadata } from '../arrow/kinds/density';
 import type { JsonValue } from '../arrow/metadata';
 import type { LawDensity } from './density';
 

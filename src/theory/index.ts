@@ -4,23 +4,28 @@
  * Zhu's deformed semicircle in the ultra-wide one), each computed from its Stieltjes fixed point on a grid.
  * Laws, parameters, normalisations and sources: docs/theory.md.
  *
- *   import { hermite, marchenkoPastur, lawDensity, theoryFor } from './theory';
+ *   import { hermite, marchenkoPastur, lawDensity, theoryFor } from 'ntk-lab/theory';
  *   hermite('relu').mu1;                                   // 0.5
  *   const mp = lawDensity(marchenkoPastur({ ratio: 0.5 })); // x, density, atoms, support, cdf
  *   const t = await theoryFor(net, x, { kernel: 'ntk' });   // the law that applies, as an Arrow table too
+ *
+ * The 'ntk-lab/theory' entry. Internal (imported from their modules): the Stieltjes fixed-point solver
+ * (StieltjesSolver; lawDensity runs it), the linear-width fixed point the Fan-Wang laws are built on
+ * (linearWidthProblem), the Hermite recurrence's buffer-filling helper (hermitePolynomials), the kink-splitting
+ * quadrature rule behind gaussianExpectation (gaussianRule) and the activation normaliser (activationSpec; the
+ * ActivationSpec type stays public: every function that takes an activation takes one).
  */
-export { hermite, hermitePolynomials } from './hermite';
+export { hermite } from './hermite';
 export type { HermiteExpansion, HermiteOptions } from './hermite';
-export { activationSpec } from './activation';
 export type { ActivationSpec } from './activation';
-export { gaussHermite, gaussLegendre, gaussianRule, gaussianExpectation } from './quadrature';
+export { gaussHermite, gaussLegendre, gaussianExpectation } from './quadrature';
 export type { QuadratureRule } from './quadrature';
 export { expectedKernel, expectedPair } from './dual-kernel';
 export type { DualOf } from './dual-kernel';
 export { discreteMeasure, pointMass } from './measure';
 export type { DiscreteMeasure } from './measure';
 export type { SpectralLaw, FixedPointProblem } from './law';
-export { StieltjesSolver } from './stieltjes';
+export type { Complex } from './complex';
 export { lawDensity } from './density';
 export type { LawDensity, LawDensityOptions, Atom } from './density';
 export { marchenkoPastur, marchenkoPasturDensity } from './marchenko-pastur';
@@ -29,8 +34,6 @@ export { semicircle, semicircleDensity, deformedSemicircle } from './wang-zhu';
 export type { DeformedSemicircleParams } from './wang-zhu';
 export { fanWangCk, fanWangNtk, fanWangNtkCoefficients } from './fan-wang';
 export type { FanWangCkParams, FanWangNtkParams, FanWangInput, FanWangLayer } from './fan-wang';
-export { linearWidthProblem } from './linear-width';
-export type { LinearWidthSpec, LinearWidthLayer } from './linear-width';
 export { theoryFor } from './theory-for';
 export type { TheoryOptions, TheoryResult, AssumptionCheck } from './theory-for';
 export { densityTable, lawCurve } from './density-table';

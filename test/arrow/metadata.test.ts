@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidOptionError } from '../../src/errors';
-import { resultSchema, runMetadata } from '../../src/arrow';
+import { resultSchema } from '../../src/arrow';
+import { runMetadata } from '../../src/arrow/metadata';
 import { VERSION } from '../../src/version';
 
 describe('run metadata', () => {

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RecordBatch } from 'apache-arrow';
 import {
-  densityBatch, densityMetadata, oneStepSweepBatch, resultSchema, ResultStream, RunMeta, spectrumBatch, SpectrumColumns, writeKernels, writeResult,
+  densityBatch, oneStepSweepBatch, resultSchema, ResultStream, RunMeta, spectrumBatch, SpectrumColumns, writeKernels, writeResult,
 } from '../../src/arrow';
+import { densityMetadata } from '../../src/arrow/kinds/density';
 import { CancelledError } from '../../src/errors';
 import { VERSION } from '../../src/version';
 import { awkwardFloats, makeKernel, python, REPO, tempDir } from './helpers';

@@ -6,8 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { Field, Float32, Float64, makeData, RecordBatch, Schema, Struct, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 import { ArrowFormatError } from '../../src/errors';
 import {
-  densityBatch, DENSITY_FIELDS, readKernels, readResults, resultsFromBytes, ResultStream, runMetadata, SPECTRUM_FIELDS, spectrumBatch, SpectrumColumns, writeKernels,
+  densityBatch, readKernels, readResults, resultsFromBytes, ResultStream, spectrumBatch, SpectrumColumns, writeKernels,
 } from '../../src/arrow';
+import { DENSITY_FIELDS } from '../../src/arrow/kinds/density';
+import { SPECTRUM_FIELDS } from '../../src/arrow/kinds/spectrum';
+import { runMetadata } from '../../src/arrow/metadata';
 import { makeKernel, tempDir } from './helpers';
 
 const tmp = tempDir();

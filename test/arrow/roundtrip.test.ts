@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RecordBatch, Table } from 'apache-arrow';
 import {
-  alignmentBatch, densityBatch, densityLaws, densityMetadata, IpcFormat, layerwiseBatch, layerwiseRows, oneStepSweepBatch,
+  alignmentBatch, densityBatch, densityLaws, IpcFormat, layerwiseBatch, layerwiseRows, oneStepSweepBatch,
   readResults, ResultKind, ResultColumns, ridgeRiskBatch, spectrumBatch, writeResult, RunMeta, RESULT_KINDS, kernelTileBatch,
 } from '../../src/arrow';
+import { densityMetadata } from '../../src/arrow/kinds/density';
 import { VERSION } from '../../src/version';
 import { assertSameColumns } from './equal';
 import { awkwardFloats, makeKernel, tempDir } from './helpers';

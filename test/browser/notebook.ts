@@ -8,10 +8,11 @@
 export const CELLS: readonly { name: string; source: string }[] = [
   {
     name: 'setup',
-    source: `import { ensureBackend, mlp, ntkLayerwise, ck, Rng, Kernel, spectrumBatch, resultSchema } from 'ntk-lab';
-import { spectrum } from 'ntk-lab/build/src/spectra';
-import { theoryFor, lawDensity, marchenkoPastur, densityTable, lawCurve } from 'ntk-lab/build/src/theory';
-import { SpectrumWidget, AlignmentWidget, RiskWidget, KernelWidget, encodeBatch } from 'ntk-lab/build/src/display';
+    source: `import { ensureBackend, mlp, ntkLayerwise, ck, Rng, Kernel } from 'ntk-lab';
+import { spectrumBatch, resultSchema } from 'ntk-lab/arrow';
+import { spectrum } from 'ntk-lab/spectra';
+import { theoryFor, lawDensity, marchenkoPastur, densityTable, lawCurve } from 'ntk-lab/theory';
+import { SpectrumWidget, AlignmentWidget, RiskWidget, KernelWidget, encodeBatch } from 'ntk-lab/notebook';
 import { Table } from 'apache-arrow';
 await ensureBackend();
 const stamp = (name: string) => console.log(\`cell \${name} \${Date.now()}\`);

@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  StepGram, StepPreactivations, ckFeatures, firstLayerGradient, firstStep, initialStudent, oneStepSweep, sampleData, singleIndexTeacher,
-  singularFromGram, topSingular,
+  ckFeatures, firstLayerGradient, firstStep, initialStudent, oneStepSweep, sampleData, singleIndexTeacher, topSingular,
 } from '../../src/feature-learning';
+import { StepGram, StepPreactivations } from '../../src/feature-learning/affine-step';
+import { singularFromGram } from '../../src/feature-learning/singular';
 import { gram, matmul, svd } from '../../src/linalg';
 import { setupBackend } from '../helpers/setup';
 

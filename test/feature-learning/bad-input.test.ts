@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { InvalidOptionError, MemoryBudgetError, ShapeError } from '../../src/errors';
 import {
   ckRidge, firstLayerGradient, firstStep, initialStudent, learningRate, oneStepSweep, oneStepSweepStream, parseScaling,
-  ridgeRegression, singleIndexTeacher, type OneStepOptions,
+  singleIndexTeacher, type OneStepOptions,
 } from '../../src/feature-learning';
+import { ridgeRegression } from '../../src/feature-learning/ridge';
 import { setupBackend } from '../helpers/setup';
 
 const GOOD: OneStepOptions = { n: 64, d: 8, N: 16, etas: [0, 1], lambdas: 1e-3, seeds: 2 };

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  ckFeatures, ckRidge, gaussianEquivalentRisk, gramSide, ridgeRegression, singularFromGram, tunedLinearRidge,
-} from '../../src/feature-learning';
+import { ckFeatures, ckRidge, gaussianEquivalentRisk, tunedLinearRidge } from '../../src/feature-learning';
+import { ridgeRegression } from '../../src/feature-learning/ridge';
+import { gramSide, singularFromGram } from '../../src/feature-learning/singular';
 import { gramAsync, matmul, type Matrix } from '../../src/linalg';
 import { Rng } from '../../src/random';
 import { forEachImpl } from '../predict/helpers';

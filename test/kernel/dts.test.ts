@@ -14,14 +14,22 @@ import { notebookFolder, REPO, tempDir } from './helpers';
 const ts = createRequire(require.resolve('tslab/package.json'))('@tslab/typescript-for-tslab') as typeof TS;
 
 const CELL = `
-import { ensureBackend, mlp, ntk, Kernel, ResultStream, resultSchema, IpcEncoder, readResults } from 'ntk-lab';
-import { openComm, registerTarget, openWidget, onWidgetOpened, display, cellSignal, commsAvailable, Comm, CommMessage, WidgetModel, DisplayHandle, CommUnavailableError } from 'ntk-lab/build/src/kernel';
+import { ensureBackend, mlp, ntk, Kernel, NtkLabError, type Matrix } from 'ntk-lab';
+import { ResultStream, resultSchema, IpcEncoder, readResults, kernelTileBatch } from 'ntk-lab/arrow';
+import { spectrum, type SpectrumResult } from 'ntk-lab/spectra';
+import { hermite, marchenkoPastur, lawDensity, type LawDensity } from 'ntk-lab/theory';
+import { oneStepSweepStream, singleIndexTeacher, type OneStepSweepRow } from 'ntk-lab/one-step';
+import { gram, eigh, linalgInfo } from 'ntk-lab/linalg';
+import { openComm, registerTarget, openWidget, onWidgetOpened, display, cellSignal, commsAvailable, Comm, CommMessage, WidgetModel, DisplayHandle, CommUnavailableError } from 'ntk-lab/notebook';
+import { showSpectrum, SpectrumWidget, RiskWidget, KernelWidget, staticBundle, type SweepWidgetOptions } from 'ntk-lab/notebook';
 export async function cell(): Promise<void> {
   await ensureBackend();
   const comm: Comm = openComm('t', { a: 1 }, { b: [true, null] }, [new Float32Array(2), new DataView(new ArrayBuffer(1))]);
   comm.onMsg((m: CommMessage) => { const b: readonly Uint8Array[] = m.buffers; comm.send({ n: b.length }, {}, b); });
   comm.onClose(() => undefined);
   registerTarget('x', (c: Comm, open: CommMessage) => c.send(open.data));
+  // docs/kernel.md's one-liner: the handler returns onMsg's remover, which a target handler may.
+  registerTarget('echo', (c, open) => c.onMsg((m) => c.send(m.data, {}, m.buffers)));
   const w: WidgetModel = openWidget({ modelName: 'M', modelModule: 'm', modelModuleVersion: '1', state: { v: new Float64Array(3), l: [1, 'a', null] } });
   w.onChange((patch) => console.log(Object.keys(patch)));
   onWidgetOpened((m: WidgetModel) => m.id);
@@ -30,8 +38,17 @@ export async function cell(): Promise<void> {
   const signal: AbortSignal = cellSignal();
   const K: Kernel = await ntk(mlp({ inputDim: 2, widths: [3], seed: 0 }), [[1, 2]], undefined, { signal });
   const values: Float32Array = K.values;
-  const ok: boolean = commsAvailable() && values.length > 0 && new CommUnavailableError('m') instanceof Error;
-  console.log(ok, ResultStream, resultSchema, IpcEncoder, readResults);
+  const ok: boolean = commsAvailable() && values.length > 0 && new CommUnavailableError('m') instanceof NtkLabError;
+  const s: SpectrumResult = await spectrum(K);
+  const law: LawDensity = lawDensity(marchenkoPastur({ ratio: 0.5 }));
+  const x: Matrix = gram({ rows: 1, cols: 2, data: new Float32Array([1, 2]) });
+  const e = eigh(x);
+  const teacher = singleIndexTeacher({ d: 4, activation: 'erf' });
+  const rows: OneStepSweepRow[] = [];
+  const options: SweepWidgetOptions = { n: 64, d: 8, width: 16 };
+  const widget: SpectrumWidget = await showSpectrum(s);
+  console.log(ok, ResultStream, resultSchema, IpcEncoder, readResults, kernelTileBatch, hermite('relu').mu1, law.x.length, e.values, teacher,
+    rows, options, widget, RiskWidget, KernelWidget, staticBundle, oneStepSweepStream, linalgInfo().implementation);
 }
 `;
 
@@ -56,7 +73,7 @@ function describe(d: readonly TS.Diagnostic[]): string {
   return d.map((x) => `${x.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(x.messageText, '\n')}`).join('\n');
 }
 
-test(`a cell importing ntk-lab type-checks with tslab's TypeScript ${ts.version}, ntk-lab's .d.ts files included`, () => {
+test(`a cell importing ntk-lab and every subpath of its exports type-checks with tslab's TypeScript ${ts.version}, ntk-lab's .d.ts files included`, () => {
   const { dir: root, cleanup } = tempDir();
   try {
     const dir = notebookFolder(root);

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from kernel_session import KernelSession
 
-API = "ntk-lab/build/src/kernel"
+API = "ntk-lab/notebook"
 MiB = 1 << 20
 
 
@@ -33,7 +33,7 @@ def scenario_basics(s, r):
     _, info = s.replies_to(msg_id)
     r["kernel_info"] = {"msg_type": info["header"]["msg_type"], "implementation": info["content"]["implementation"], "language": info["content"]["language_info"]["name"], "protocol_version": info["content"]["protocol_version"]}
     reply, out, _, _, _ = s.execute("1 + 1")
-    r["execute"] = {"status": reply["content"]["status"], "execution_count": reply["content"]["execution_count"], "stdout": out}
+    r["execute"] = {"status": reply["content"]["status"], "execution_count": reply["content"]["execution_count"], "stdout": out, "result": s.result_text(reply["parent_header"]["msg_id"])}
     msg_id = s.send("comm_info_request", {})
     _, info = s.replies_to(msg_id)
     r["comm_info_empty"] = {"msg_type": info["header"]["msg_type"], "comms": info["content"]["comms"]}
@@ -185,7 +185,7 @@ def scenario_widget(s, r):
 
 STREAM = f"""
 import {{ openComm, cellSignal }} from '{API}';
-import {{ IpcEncoder, kernelTileBatch, resultSchema, ResultStream }} from 'ntk-lab';
+import {{ IpcEncoder, kernelTileBatch, resultSchema, ResultStream }} from 'ntk-lab/arrow';
 // Inside a function: tslab emits declarations for top-level names, and Arrow's types need not be nameable here.
 async function streamTiles(): Promise<number> {{
   const comm = openComm('arrow-stream', {{ batches: 50 }});

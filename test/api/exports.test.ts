@@ -1,13 +1,14 @@
 /**
  * Issue 15, part 2: the public API is package.json's `exports` map, and nothing else. Every subpath resolves with
- * `require` (an installed package's layout, and the package's self-reference), its `typesVersions` twin points at
- * the same built .d.ts (what TypeScript 5.0 with Node10 resolution, tslab's, reads), deep imports are refused, no
- * entry leaks an internal, and each entry exports exactly the names listed here: adding an export means adding it
- * to this list too.
+ * `require` (an installed package's layout, and the package's self-reference) and with `import` (the same names),
+ * its `typesVersions` twin points at the same built .d.ts (what TypeScript 5.0 with Node10 resolution, tslab's,
+ * reads), deep imports are refused, no entry leaks an internal, and each entry exports exactly the names listed
+ * here: adding an export means adding it to this list too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -209,7 +210,7 @@ test('package.json: exports lists the documented entries (types, then default) a
   }
 });
 
-test('every entry resolves with require (installed layout and self-reference) and with Node10 type resolution; deep imports are refused', () => {
+test('every entry resolves with require (installed layout and self-reference), with import, and with Node10 type resolution; deep imports are refused', () => {
   const { dir, cleanup } = installedLayout();
   try {
     const installed = createRequire(join(dir, 'script.js'));
@@ -226,6 +227,12 @@ test('every entry resolves with require (installed layout and self-reference) an
       const typed = ts.resolveModuleName(name, join(dir, 'cell.ts'), { moduleResolution: ts.ModuleResolutionKind.Node10 }, host);
       assert.equal(typed.resolvedModule?.resolvedFileName, join(REPO, conditions(entry).types), `Node10 types of '${name}'`);
     }
+    // ES modules import the same names: Node finds a CommonJS module's exports by parsing it (cjs-module-lexer), so
+    // every export must be one it recognises, or `import { x } from 'ntk-lab/...'` fails where require works.
+    const esm = join(dir, 'names.mjs');
+    writeFileSync(esm, `const out = {};\nfor (const s of ${JSON.stringify(ENTRIES.map(specifier))}) out[s] = Object.keys(await import(s)).filter((k) => k !== 'default' && k !== '__esModule');\nconsole.log(JSON.stringify(out));\n`);
+    const imported = JSON.parse(execFileSync(process.execPath, [esm], { cwd: dir, encoding: 'utf8', timeout: 120_000 }).trim().split('\n').pop() ?? '') as Record<string, string[]>;
+    for (const entry of ENTRIES) assert.deepEqual(sorted(imported[specifier(entry)]), sorted(EXPECTED[entry].values), `ESM named exports of '${specifier(entry)}'`);
     assert.equal(installed.resolve(`${PKG.name}/package.json`), join(REPO, 'package.json'));
     for (const deep of ['build/src/kernel', 'build/src/spectra/index.js', 'build/src/feature-learning/step', 'src/index']) {
       assert.throws(() => installed.resolve(`${PKG.name}/${deep}`), (e: NodeJS.ErrnoException) => e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED', deep);

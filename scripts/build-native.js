@@ -110,6 +110,13 @@ if (process.argv.includes('--cblas-include')) {
   process.exit(0);
 }
 
+// `npm pack` runs prepare, which calls this: the package ships the prebuilt addon (prepack builds it), and a
+// source build in the packing folder would not be packed, so compiling it there is wasted time.
+if (process.env.npm_command === 'pack' && !strict) {
+  console.log('build:native: skipped while packing (the package ships prebuilds/, see scripts/prebuild-native.js)');
+  process.exit(0);
+}
+
 const required = strict || process.env.NTK_LINALG === 'native';
 const cxx = process.env.CXX || 'g++';
 if (!onPath(cxx) && !onPath('c++')) skip(`no C++ compiler (${cxx})`);

@@ -12,7 +12,8 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readResults } from '../src/arrow';
 import { ensureBackend } from '../src/backend';
-import { oneStepSweepStream, parseScaling } from '../src/feature-learning';
+import { oneStepSweepStream } from '../src/feature-learning';
+import { parseScaling } from '../src/feature-learning/step';
 import { linalgInfo } from '../src/linalg';
 import type { ActivationName } from '../src/models';
 

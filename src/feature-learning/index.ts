@@ -21,8 +21,7 @@
  * precomputations (StepGram, StepPreactivations), the Gram-side singular-vector helpers (gramSide,
  * singularFromGram), the generic ridge solver behind ckRidge and its penalty conversion (ridgeRegression,
  * ckRidgeShift), option resolution (resolveOneStepOptions, oneStepParams), the seed summary (summariseSeeds) and the
- * rows' scaling helpers (scalingExponent, scalingLabel). parseScaling stays: the ntk-lab command line imports it
- * from here, and it is what turns a user's 'small' | 'large' | exponent text into a LearningRateScaling.
+ * rows' scaling helpers (scalingExponent, scalingLabel, and parseScaling, which reads the command line's text).
  */
 export { singleIndexTeacher, teacherMoments } from './teacher';
 export type { Teacher, TeacherMoments, TeacherOptions } from './teacher';
@@ -32,7 +31,7 @@ export { initialStudent } from './student';
 export type { Student, StudentOptions } from './student';
 export { firstLayerGradient } from './gradient';
 export type { FirstLayerGradient } from './gradient';
-export { firstStep, learningRate, parseScaling } from './step';
+export { firstStep, learningRate } from './step';
 export type { LearningRateScaling } from './step';
 export { gradientSpike } from './spike';
 export type { GradientSpike, GradientSpikeInputs } from './spike';

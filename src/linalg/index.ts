@@ -3,7 +3,7 @@
  * SVD on the system's OpenBLAS/LAPACK through a small N-API addon, with a pure-TypeScript fallback.
  *
  * @example
- *   import { matrix, gram, eigh, linalgInfo } from './linalg';
+ *   import { matrix, gram, eigh, linalgInfo } from 'ntk-lab/linalg';
  *   const x = matrix(3, 2, new Float32Array([1, 2, 3, 4, 5, 6]));
  *   const k = gram(x);                       // 3 x 3 float32, K = X X^T
  *   const { values, vectors } = eigh(k, { vectors: true }); // float64, ascending

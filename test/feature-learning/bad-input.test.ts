@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidOptionError, MemoryBudgetError, ShapeError } from '../../src/errors';
 import {
-  ckRidge, firstLayerGradient, firstStep, initialStudent, learningRate, oneStepSweep, oneStepSweepStream, parseScaling,
+  ckRidge, firstLayerGradient, firstStep, initialStudent, learningRate, oneStepSweep, oneStepSweepStream,
   singleIndexTeacher, type OneStepOptions,
 } from '../../src/feature-learning';
+import { parseScaling } from '../../src/feature-learning/step';
 import { ridgeRegression } from '../../src/feature-learning/ridge';
 import { setupBackend } from '../helpers/setup';
 

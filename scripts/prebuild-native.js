@@ -89,7 +89,11 @@ try {
 
   const outDir = path.join(root, 'prebuilds', key);
   fs.mkdirSync(outDir, { recursive: true });
-  fs.copyFileSync(built, path.join(outDir, 'ntk_linalg.node'));
+  // A temporary file, then a rename: a process that has the previous binary loaded keeps its (unlinked) copy
+  // instead of seeing its mapped file rewritten under it.
+  const target = path.join(outDir, 'ntk_linalg.node');
+  fs.copyFileSync(built, `${target}.tmp-${process.pid}`);
+  fs.renameSync(`${target}.tmp-${process.pid}`, target);
   // What is inside, for whoever inspects the package (and the licence of the code linked into it).
   const glibc = glibcFloor(built);
   const meta = { platform: key, napiVersion: 8, openblas: blas.config.trim(), openblasLibrary: fs.realpathSync(lib), needs: needed, glibc, builtWith: `node ${process.version}` };

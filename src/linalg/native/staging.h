@@ -93,12 +93,22 @@ class Staging {
     void* data = std::calloc(bytes > 0 ? bytes : 1, 1);
     if (!data) OutOfMemory(static_cast<int64_t>(bytes));
     napi_value buffer;
+    // The finaliser frees the memory and tells V8 it is gone; V8 is told of it here, so that large results count
+    // toward its GC heuristics as ArrayBuffers it allocated itself would.
     const napi_status status = napi_create_external_arraybuffer(
-        env, data, bytes, [](napi_env, void* d, void*) { std::free(d); }, nullptr, &buffer);
+        env, data, bytes,
+        [](napi_env e, void* d, void* hint) {
+          std::free(d);
+          int64_t ignored;
+          napi_adjust_external_memory(e, -static_cast<int64_t>(reinterpret_cast<uintptr_t>(hint)), &ignored);
+        },
+        reinterpret_cast<void*>(static_cast<uintptr_t>(bytes)), &buffer);
     if (status != napi_ok) {
       std::free(data);
       throw Napi::Error::New(env, std::string(A_.fn) + ": cannot create the output array of an async call");
     }
+    int64_t ignored;
+    napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &ignored);
     auto array = Napi::TypedArrayOf<T>::New(env, static_cast<size_t>(need), Napi::ArrayBuffer(env, buffer), 0);
     outputs_.push_back(array);
     return array.Data();

@@ -1,0 +1,37 @@
+/**
+ * Resumable tile jobs (the 'ntk-lab/tiles' entry): a kernel too large for one machine or one run, cut into tiles
+ * that any worker computes from a self-contained job folder, on this machine or a cluster. docs/tiles.md.
+ *
+ *   import { planTileJob, TileJob, runLocal, jobStatus, assembleJob } from 'ntk-lab/tiles';
+ *   await planTileJob('runs/k', net, x, undefined, { tile: 1024 });
+ *   await runLocal('runs/k', { workers: 4 });            // resumable: rerun after a crash or Ctrl-C
+ *   await assembleJob(await TileJob.open('runs/k'), 'K.npy');
+ *
+ * Seams for what is not here yet: another executor only has to run `runTile(job, K)` (or the CLI worker) once per
+ * index K; a consumer of stored tiles (matrix-free spectra) reads them with `TileJob` and `job.state(t)`.
+ */
+export { planTileJob } from './plan';
+export type { PlanTileJobOptions } from './plan';
+export { TileJob } from './job';
+export type { OpenTileJobOptions, Temporary } from './job';
+export { JOB_FORMAT, JOB_SCHEMA_VERSION } from './manifest';
+export type { TileJobManifest, JobKernel, FileHash } from './manifest';
+export { tileGrid, tileAt } from './grid';
+export type { TileGridSpec, TileRef, BlockRange } from './grid';
+export type { TileRecord, TileState, VerifyLevel } from './tile-record';
+export { runTile, indexFromEnvironment } from './worker';
+export type { RunTileOptions, TileOutcome } from './worker';
+export { runLocal } from './local-executor';
+export type { LocalRunOptions, LocalRunEvent, LocalRunSummary } from './local-executor';
+export { kubernetesJob, slurmScript } from './cluster';
+export type { KubernetesJobOptions, SlurmScriptOptions } from './cluster';
+export { toYaml } from './yaml';
+export { jobStatus } from './status';
+export type { JobStatus, JobStatusOptions, TileProblem } from './status';
+export { assembleJob } from './assemble';
+export type { AssembleOptions, AssembleResult } from './assemble';
+export { readKernelBlock, readNpyInfo } from './npy';
+export type { KernelBlock, NpyInfo } from './npy';
+export { saveModel, loadModel } from './model-io';
+export type { SavedModelInfo, SavedModelKind, LoadedModel } from './model-io';
+export { JobFormatError, JobIntegrityError, TileIndexError, TileWriteError, JobIncompleteError } from './errors';

@@ -1,0 +1,85 @@
+/** Shared helpers of the tile-job tests: temporary folders, the CLI as a child process, kernel comparisons. */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Rng } from '../../src/random';
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const BIN = path.join(REPO, 'bin', 'ntk-lab.js');
+
+/** A fresh temporary folder; `cleanup` removes it. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** n x d standard normals as a row-major matrix (the same seeds give the same inputs as the CLI's plan). */
+export function gaussianMatrix(n: number, d: number, seed: number): { rows: number; cols: number; data: Float32Array } {
+  return { rows: n, cols: d, data: new Rng(seed).normals32(n * d) };
+}
+
+/** ||a - b||_F / ||b||_F. */
+export function relativeError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let e = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(e / n);
+}
+
+/** A running CLI: its process, and its output so far. */
+export interface Cli {
+  child: ChildProcess;
+  output: () => string;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>;
+}
+
+/** Starts `ntk-lab <args>` in its own process group (so a test can signal the group as a terminal's Ctrl-C does). */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Cli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }, timeoutMs);
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output: out });
+    }),
+  );
+  return { child, output: () => out, done };
+}
+
+/** Runs `ntk-lab <args>` to its end. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  return startCli(args, env).done;
+}
+
+/** Polls until `probe` returns a value (or fails after `timeoutMs`). */
+export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The temporary files in a job's tiles/ folder (name, pid). */
+export function temporaries(job: string): { file: string; pid: number }[] {
+  return fs.readdirSync(path.join(job, 'tiles')).flatMap((file) => {
+    const m = /^\.(.+)\.tmp-[A-Za-z0-9._-]+-(\d+)-[0-9a-f]+$/.exec(file);
+    return m ? [{ file, pid: Number(m[2]) }] : [];
+  });
+}

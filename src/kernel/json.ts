@@ -26,3 +26,34 @@ export function toBuffer(b: BinaryLike): Buffer {
   if (ArrayBuffer.isView(b)) return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return Buffer.from(b);
 }
+
+/**
+ * How deep the JSON the kernel takes in or sends out may nest. Python front ends cannot decode much deeper
+ * values (their json stops near 1000 levels), ipykernel drops such messages as invalid, and JSON.stringify
+ * overflows the stack near 5000.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * True when `v` nests arrays and objects deeper than `limit` levels. Walks with an explicit stack, so a
+ * value nested too deep for a recursive walk (JSON.stringify overflows the call stack near depth 5000)
+ * is measured without one.
+ */
+export function nestedDeeperThan(v: unknown, limit: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  // Containers only (a long array of numbers costs no stack entries), each with its own depth (>= 1).
+  const stack: [object, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop() as [object, number];
+    if (depth > limit) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** True for a JSON scalar: string, number, boolean or null. */
+export function isJsonPrimitive(v: unknown): v is JsonPrimitive {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}

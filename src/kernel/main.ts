@@ -7,15 +7,17 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledError } from '../errors';
 import { VERSION } from '../version';
-import { CellErrors } from './cell-errors';
+import { CellOutcome } from './cell-outcome';
 import { CommManager } from './comms/manager';
 import { readConnectionFile } from './connection';
 import { Contexts } from './context';
-import { dispatch, DispatchDeps } from './dispatch';
+import { dispatch, DispatchDeps, refuse } from './dispatch';
 import { Executions } from './execute';
+import { History } from './history';
 import { Iopub } from './iopub';
 import type { JsonObject } from './json';
 import { Log, stderrLog } from './log';
+import { watchParent } from './parent';
 import { setKernelRuntime } from './runtime';
 import { KernelServer } from './server';
 import { bindSockets, closeSockets, Outbox } from './sockets';
@@ -34,18 +36,23 @@ export async function startKernel(path: string, log: Log = stderrLog()): Promise
   const iopub = new Iopub(new Outbox(sockets.iopub, log), signer, session, contexts);
   const server = new KernelServer(sockets, signer, session, log);
 
-  const errors = new CellErrors();
-  const tslab = startTslab(process.cwd(), errors.console);
+  const outcome = new CellOutcome();
+  const tslab = startTslab(process.cwd(), outcome.console);
+  const history = new History();
   redirectStdio(iopub);
   const publishDisplay = (content: JsonObject, update: boolean): void => iopub.publish(update ? 'update_display_data' : 'display_data', content);
   setTslabDisplayWriter(publishDisplay);
 
   const executions = new Executions({
     execute: (code) => tslab.executor.execute(code),
-    errors,
+    outcome,
     iopub,
     contexts,
-    reply: (req, content) => void server.reply(req, 'execute_reply', content),
+    history,
+    reply: (req, content, metadata) => void server.reply(req, 'execute_reply', content, metadata),
+    engine: session,
+    drained: () => server.drained(),
+    log,
   });
   const comms = new CommManager({
     publish: (type, content, metadata, buffers) => iopub.publish(type, content, { metadata, buffers }),
@@ -71,14 +78,22 @@ export async function startKernel(path: string, log: Log = stderrLog()): Promise
   process.on('uncaughtException', stray('Uncaught exception'));
   process.on('unhandledRejection', stray('Unhandled promise rejection'));
 
+  const exit = (code: number): never => {
+    setKernelRuntime(undefined);
+    tslab.close();
+    closeSockets(sockets);
+    process.exit(code);
+  };
   const deps: DispatchDeps = {
     tslab,
     executions,
     comms,
     contexts,
     iopub,
+    history,
     log,
     version: VERSION,
+    ports: { shell_port: info.shell_port, iopub_port: info.iopub_port, stdin_port: info.stdin_port, control_port: info.control_port, hb_port: info.hb_port },
     reply: (req, type, content) => server.reply(req, type, content),
     interrupt,
     shutdown: (restart, replied) => {
@@ -86,16 +101,19 @@ export async function startKernel(path: string, log: Log = stderrLog()): Promise
       void replied.finally(() => {
         iopub.flush();
         // Give ZeroMQ a moment to hand the reply and the last idle status to the front end.
-        setTimeout(() => {
-          setKernelRuntime(undefined);
-          tslab.close();
-          closeSockets(sockets);
-          process.exit(0);
-        }, 100);
+        setTimeout(() => exit(0), 100);
       });
     },
   };
-  server.listen((req, channel) => dispatch(req, channel, deps));
+  server.listen(
+    (req, channel) => dispatch(req, channel, deps),
+    (req, _channel, reason) => refuse(req, reason, deps),
+  );
+  // An orphan has nobody to shut it down (its front end was killed): end with the parent, as ipykernel does.
+  watchParent((why) => {
+    log.warn(`${why}: shutting down`);
+    exit(1);
+  });
   log.info(`ntk-lab kernel ${VERSION} listening (${info.transport}://${info.ip}, shell ${info.shell_port}), cwd ${process.cwd()}`);
 }
 

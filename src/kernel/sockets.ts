@@ -20,23 +20,62 @@ interface ZmqModule {
   Reply: new () => ZmqSocket;
 }
 
-/** Serialises the sends of one socket: zeromq.js allows one pending send per socket at a time. */
+/**
+ * The sends of one socket, in order. A message goes to ZeroMQ at once, synchronously, whenever ZeroMQ
+ * takes it (zeromq.js queues it at once when the socket is writable), so that ZeroMQ's own I/O thread
+ * delivers it even while a synchronous cell then keeps JavaScript busy: execute_input and busy must reach
+ * the front end before such a cell runs, or an interrupt cannot be aimed at it. zeromq.js refuses a send
+ * (EBUSY) while an earlier one waits for the socket; those wait here, in order, until it is done.
+ */
 export class Outbox {
-  private tail: Promise<void> = Promise.resolve();
+  private readonly waiting: { frames: Buffer[]; done: () => void }[] = [];
+  // Settles when the latest send ZeroMQ took is done (sent or failed).
+  private last: Promise<void> = Promise.resolve();
+  private flushScheduled = false;
 
   constructor(
     readonly socket: ZmqSocket,
     private readonly log: Log,
   ) {}
 
-  /** Queues `frames`; failures are logged (a reply that cannot be sent has nobody else to tell). */
+  /** Sends `frames`; resolves when sent, or failed: failures are logged (a reply that cannot be sent has nobody else to tell). */
   send(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail.then(
-      () => this.socket.send(frames),
-      () => this.socket.send(frames),
-    );
-    this.tail.catch((e: unknown) => this.log.error(`send failed: ${String(e)}`));
-    return this.tail;
+    return new Promise((done) => {
+      if (this.waiting.length === 0 && this.offer(frames, done)) return;
+      this.waiting.push({ frames, done });
+      this.scheduleFlush();
+    });
+  }
+
+  // Hands `frames` to ZeroMQ; false when it is busy with an earlier send (nothing was sent).
+  private offer(frames: Buffer[], done: () => void): boolean {
+    let sent: Promise<void>;
+    try {
+      sent = this.socket.send(frames);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'EBUSY') return false;
+      this.log.error(`send failed: ${String(e)}`);
+      done();
+      return true;
+    }
+    this.last = sent.catch((e: unknown) => this.log.error(`send failed: ${String(e)}`)).finally(done);
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    void this.last.then(() => {
+      this.flushScheduled = false;
+      while (this.waiting.length > 0) {
+        const next = this.waiting[0];
+        if (!this.offer(next.frames, next.done)) {
+          this.scheduleFlush();
+          return;
+        }
+        this.waiting.shift();
+      }
+    });
   }
 }
 

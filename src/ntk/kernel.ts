@@ -94,12 +94,39 @@ export class Kernel {
     return t;
   }
 
+  /**
+   * A one-line summary, e.g. "Kernel ntk 600 x 600 float32 (symmetric, wasm+openblas, 812 ms)": what
+   * console.log and util.inspect print, and so the text/plain a notebook shows for a kernel as a cell's
+   * value, instead of the first hundred of its values. (Node's registered util.inspect.custom symbol:
+   * nothing to import, and the class stays usable where node:util is not.)
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const details = [
+      ...(this.label !== this.kind ? [`label '${this.label}'`] : []),
+      ...(this.outputs > 1 ? [`${this.layout} layout, ${this.outputs} outputs`] : []),
+      ...(this.symmetric ? ['symmetric'] : []),
+      ...(this.backend ? [withoutParentheses(this.backend)] : []),
+      `${Math.round(this.wallTimeMs)} ms`,
+    ];
+    return `Kernel ${this.kind} ${this.shape.join(' x ')} float32 (${details.join(', ')})`;
+  }
+
   /** Frobenius norm, accumulated in float64. */
   frobenius(): number {
     let s = 0;
     for (let i = 0; i < this.values.length; i++) s += this.values[i] * this.values[i];
     return Math.sqrt(s);
   }
+}
+
+/** `s` without its parenthesised asides: 'openblas (explicit, auto: ...), tfjs wasm' -> 'openblas, tfjs wasm'. */
+function withoutParentheses(s: string): string {
+  let out = s;
+  for (let prev = ''; prev !== out; ) {
+    prev = out;
+    out = out.replace(/\s*\([^()]*\)/g, '');
+  }
+  return out;
 }
 
 /** The full NTK together with its per-layer, per-parameter-tensor components (which sum to it). */

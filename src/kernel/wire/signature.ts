@@ -19,6 +19,11 @@ export class Signer {
     this.algorithm = key === '' ? undefined : algorithm;
   }
 
+  /** False when the key is empty: messages are neither signed nor checked. */
+  get enabled(): boolean {
+    return this.algorithm !== undefined;
+  }
+
   /** The hex signature of the four JSON frames ('' when signing is disabled). */
   sign(frames: readonly Buffer[]): string {
     if (!this.algorithm) return '';

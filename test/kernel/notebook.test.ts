@@ -34,6 +34,11 @@ function text(outputs: Json[]): string {
   return outputs.filter((o) => o.output_type === 'stream').map((o) => joined(o.text)).join('');
 }
 
+/** text/plain of the cell's execute_result (the value of its last expression). */
+function result(outputs: Json[]): unknown {
+  return joined(outputs.find((o) => o.output_type === 'execute_result')?.data['text/plain']);
+}
+
 test('a notebook on the ntk-lab kernel runs under jupyter nbconvert --execute, widget state saved', async () => {
   const { dir, cleanup } = tempDir();
   try {
@@ -41,7 +46,8 @@ test('a notebook on the ntk-lab kernel runs under jupyter nbconvert --execute, w
     const install = await run(process.execPath, [join(REPO, 'bin', 'ntk-lab.js'), 'install', '--prefix', prefix], { timeoutMs: 60_000 });
     assert.equal(install.code, 0, install.stderr);
     const nb = await execute(dir, prefix, 'ntk-lab-kernel.ipynb');
-    assert.equal(text(outputsOf(nb, 0)).trim(), 'true');
+    assert.equal(result(outputsOf(nb, 0)), 'true', 'the last expression is an execute_result');
+    assert.equal(text(outputsOf(nb, 0)), '');
     const md = outputsOf(nb, 1).find((o) => o.output_type === 'display_data');
     assert.equal(joined(md?.data['text/markdown']), '**ntk-lab** kernel');
     const view = outputsOf(nb, 2).find((o) => o.output_type === 'display_data')?.data['application/vnd.jupyter.widget-view+json'];

@@ -49,7 +49,8 @@ test('kernel_info, execute and an empty comm_info from the installed kernelspec'
   assert.deepEqual(report.kernel_info, { msg_type: 'kernel_info_reply', implementation: 'ntk-lab', language: 'typescript', protocol_version: '5.3' });
   assert.equal(report.execute.status, 'ok');
   assert.ok(Number.isInteger(report.execute.execution_count) && report.execute.execution_count > 0);
-  assert.equal(report.execute.stdout, '2\n');
+  assert.equal(report.execute.stdout, '', 'the value is an execute_result, not printed');
+  assert.equal(report.execute.result, '2');
   assert.deepEqual(report.comm_info_empty, { msg_type: 'comm_info_reply', comms: {} });
 });
 
@@ -145,7 +146,7 @@ test('a forged signature is dropped and logged, not executed; malformed messages
   scenario(t, 'robustness');
   assert.deepEqual(report.robustness, { forged_executed: 'undefined', alive: '4', unknown_target_closed: 'to-nowhere', failing_handler_closed: 'throwing', no_reply_to_forged: true });
   assert.match(kernelLog, /dropped a message: invalid signature \(not executed\)/);
-  assert.match(kernelLog, /dropped a message: malformed: content is not JSON/);
+  assert.match(kernelLog, /malformed execute_request \S+: content is not JSON/);
   assert.match(kernelLog, /dropped a message: malformed: header without msg_type/);
   assert.match(kernelLog, /comm_msg for unknown comm no-such-comm: dropped/);
 });

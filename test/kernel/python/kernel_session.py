@@ -1,6 +1,7 @@
 """A front end for the kernel protocol tests: starts a kernel from its installed kernelspec with
 jupyter_client, and records every message from IOPub, shell and control with its arrival time
 (time.monotonic), so tests can check order and timing. Every wait is bounded."""
+import ast
 import os
 import time
 
@@ -89,11 +90,31 @@ class KernelSession:
         return reply, out["stdout"], out["stderr"], sent, t
 
     def value(self, expr, timeout=30):
-        """The printed value of a TypeScript expression (tslab prints the last expression)."""
-        reply, out, err, _, _ = self.execute(expr, timeout=timeout)
+        """The value of a TypeScript expression: its execute_result's text/plain, a string unquoted (the
+        kernel shows strings as util.inspect does, in single quotes, which Python's literal syntax reads)."""
+        reply, _, err, _, _ = self.execute(expr, timeout=timeout)
         if reply["content"]["status"] != "ok":
-            raise RuntimeError(f"{expr!r} failed: {err}")
-        return out.strip()
+            raise RuntimeError(f"{expr!r} failed: {reply['content'].get('evalue')} {err}")
+        text = self.result_text(reply["parent_header"]["msg_id"])
+        if text is None:
+            return ""
+        return ast.literal_eval(text) if len(text) >= 2 and text[0] == text[-1] == "'" else text
+
+    def result_text(self, msg_id):
+        """text/plain of the execute_result of request `msg_id` (None when it had none)."""
+        for _, m in self.received["iopub"]:
+            if m["parent_header"].get("msg_id") == msg_id and m["header"]["msg_type"] == "execute_result":
+                return m["content"]["data"]["text/plain"]
+        return None
+
+    def iopub_types(self, msg_id):
+        """The msg_types on IOPub for request `msg_id`, in arrival order (status with its state)."""
+        out = []
+        for _, m in self.received["iopub"]:
+            if m["parent_header"].get("msg_id") == msg_id:
+                t = m["header"]["msg_type"]
+                out.append(f"status:{m['content']['execution_state']}" if t == "status" else t)
+        return out
 
     # -- stopping --------------------------------------------------------------------------------
     def shutdown(self, timeout=10):

@@ -7,6 +7,7 @@ import { NTK_USAGE, ntkCommand } from './ntk-command';
 import { ONE_STEP_USAGE, oneStepCommand } from './one-step-command';
 import { RUN_NOTEBOOKS_USAGE, runNotebooksCommand } from './run-notebooks-command';
 import { START_USAGE, startCommand } from './start-command';
+import { TILES_USAGE, tilesCommand } from './tiles-command';
 import { TUTORIALS_USAGE, tutorialsCommand } from './tutorials-command';
 
 const USAGE = `ntk-lab <command> [options]
@@ -22,6 +23,7 @@ commands:
   start      set up what is missing and run JupyterLab on a folder of notebooks (npm start: the tutorials)
   tutorials  copy the tutorial notebooks into a folder of your project
   build-native  build the OpenBLAS addon from source (where no prebuilt one fits this platform)
+  tiles      resumable tile jobs: plan, run (local workers, Kubernetes, Slurm), status, assemble
 
 ${NTK_USAGE}
 
@@ -37,7 +39,9 @@ ${START_USAGE}
 
 ${TUTORIALS_USAGE}
 
-${BUILD_NATIVE_USAGE}`;
+${BUILD_NATIVE_USAGE}
+
+${TILES_USAGE}`;
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -63,6 +67,8 @@ export async function main(argv: string[]): Promise<number> {
         return await tutorialsCommand(rest);
       case 'build-native':
         return await buildNativeCommand(rest);
+      case 'tiles':
+        return await tilesCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -11,11 +11,12 @@
  * Rerunning the same command resumes: only tiles that are not done are computed.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors';
-import { hostTag } from './atomic';
+import { hostTag, TEMPORARY } from './atomic';
 import { TileJob } from './job';
 import type { FromWorker, ToWorker, WireError } from './worker-process';
 
@@ -155,6 +156,8 @@ export async function runLocal(dir: string, options: LocalRunOptions = {}): Prom
         const interrupted = code === 130 || code === 143 || signal === 'SIGINT' || signal === 'SIGTERM';
         if (!clean && interrupted) stop('a worker was interrupted');
         if (!clean && !interrupted) {
+          // A killed worker cannot remove its temporary file: its executor can, knowing the pid.
+          removeTemporariesOf(job, child.pid);
           const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
           const tries = lost === undefined ? 0 : (attempts.get(lost) ?? 0) + 1;
           if (lost !== undefined) attempts.set(lost, tries);
@@ -191,11 +194,30 @@ async function removeDeadTemporaries(job: TileJob): Promise<number> {
   return removed;
 }
 
+function removeTemporariesOf(job: TileJob, pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    for (const file of readdirSync(job.tilesDir)) {
+      const m = TEMPORARY.exec(file);
+      if (m && m[2] === hostTag() && Number(m[3]) === pid) unlinkSync(join(job.tilesDir, file));
+    }
+  } catch {
+    // The next run's start removes what is left.
+  }
+}
+
+/** Whether process `pid` runs; a zombie (killed, not yet reaped: where no init reaps orphans, as in containers) does not. */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }

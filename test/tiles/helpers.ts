@@ -8,10 +8,23 @@ import { Rng } from '../../src/random';
 export const REPO = path.resolve(__dirname, '../../..');
 export const BIN = path.join(REPO, 'bin', 'ntk-lab.js');
 
-/** A fresh temporary folder; `cleanup` removes it. */
+/** CLI process groups still running: a failed test's cleanup ends them before removing their folder. */
+const running = new Set<number>();
+
+/** A fresh temporary folder; `cleanup` ends the CLI runs still going (a failed assertion leaves them) and removes it. */
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  const cleanup = (): void => {
+    for (const pgid of running) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  };
+  return { dir, cleanup };
 }
 
 /** n x d standard normals as a row-major matrix (the same seeds give the same inputs as the CLI's plan). */
@@ -44,6 +57,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  running.add(child.pid!);
   const timer = setTimeout(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -51,9 +65,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs 
       // Already gone.
     }
   }, timeoutMs);
+  timer.unref();
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) =>
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid!);
       resolve({ code, signal, output: out });
     }),
   );

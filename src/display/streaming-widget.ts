@@ -16,6 +16,7 @@ import { display, DisplayHandle, MimeBundle } from '../kernel/display';
 import type { WidgetState } from '../kernel/widgets/buffer-paths';
 import type { WidgetModel } from '../kernel/widgets/model';
 import { WIDGET_VIEW_MIME } from '../kernel/widgets/protocol';
+import { FIGURE_MIME, figureMarker } from '../figures/output';
 import { BatchChannel } from './channel';
 import { staticBundle } from './fallback/bundle';
 import { asRequestMessage, DATA_STATUS_TRAIT, emptyDataStatus, MODULE_NAME, MODULE_SEMVER, StreamState } from './names';
@@ -51,8 +52,10 @@ export abstract class StreamingWidget {
   private handle: DisplayHandle | undefined;
   private controller: AbortController | undefined;
   private readonly mirrorErrors: string[] = [];
+  private readonly modelName: string;
 
   protected constructor(init: StreamingWidgetInit) {
+    this.modelName = init.modelName;
     this.model = openWidget({
       modelName: init.modelName,
       modelModule: MODULE_NAME,
@@ -129,7 +132,7 @@ export abstract class StreamingWidget {
     this.model.close();
   }
 
-  /** The display bundle: the fallback, plus the live view when a front end is connected. */
+  /** The display bundle: the fallback, plus the live view and its marker (../figures/output) when a front end is connected. */
   bundle(): MimeBundle {
     let fig: Figure | undefined;
     let note = '';
@@ -141,7 +144,12 @@ export abstract class StreamingWidget {
     const errors = [...(this.channel.status().error ? [this.channel.status().error as string] : []), ...this.mirrorErrors.slice(-3)];
     const text = `${this.summary()}${note}${errors.length ? `\nerrors: ${errors.join('; ')}` : ''}`;
     const b = staticBundle(text, fig);
-    if (this.model.live) b[WIDGET_VIEW_MIME] = { version_major: 2, version_minor: 0, model_id: this.model.id };
+    if (this.model.live) {
+      b[WIDGET_VIEW_MIME] = { version_major: 2, version_minor: 0, model_id: this.model.id };
+      // For the ntk-lab-widgets front end: its renderer shows the live view while the model exists and the
+      // static copy above once it is gone (restarted kernel), where JupyterLab's own would say "model not found".
+      b[FIGURE_MIME] = figureMarker(this.model.id, this.modelName) as unknown as MimeBundle[string];
+    }
     return b;
   }
 

@@ -46,14 +46,18 @@ abstract class SweepWidget extends StreamingWidget {
   private readonly computeFn: (params: SweepParams, signal: AbortSignal) => ResultStream<OneStepSweepColumns>;
   private last: Promise<Record<string, StreamOutcome>> | undefined;
 
-  protected constructor(modelName: string, viewName: string, options: SweepWidgetOptions) {
+  protected constructor(modelName: string, viewName: string, subject: string, options: SweepWidgetOptions) {
     const params = checkParams({ ...DEFAULT_PARAMS, ...definedParams(options) });
+    const fixed: SweepFixed = { ...DEFAULT_FIXED };
+    for (const k of ['n', 'd', 'activation', 'teacher', 'noise', 'scalings', 'nTest', 'linearLambdas', 'gaussianEquivalent', 'solver', 'maxBytes'] as const) {
+      if (options[k] !== undefined) (fixed as Record<string, unknown>)[k] = options[k];
+    }
     super({
       modelName,
       viewName,
       kinds: { sweep: 'one-step-sweep' },
       state: {
-        title: options.title ?? '',
+        title: options.title ?? defaultTitle(subject, fixed),
         x_axis: options.xAxis ?? 'eta_factor',
         log_x: options.logX ?? false,
         log_y: options.logY ?? false,
@@ -61,10 +65,6 @@ abstract class SweepWidget extends StreamingWidget {
         ...paramTraits(params),
       },
     });
-    const fixed: SweepFixed = { ...DEFAULT_FIXED };
-    for (const k of ['n', 'd', 'activation', 'teacher', 'noise', 'scalings', 'nTest', 'linearLambdas', 'gaussianEquivalent', 'solver', 'maxBytes'] as const) {
-      if (options[k] !== undefined) (fixed as Record<string, unknown>)[k] = options[k];
-    }
     this.fixed = fixed;
     this.computeFn = options.compute ?? ((p, signal) => oneStepSweepStream(oneStepOptions(p, this.fixed), { signal }));
   }
@@ -121,7 +121,7 @@ abstract class SweepWidget extends StreamingWidget {
     this.data = new SweepData();
   }
 
-  /** The accumulated rows (for subclasses' figures). */
+  /** The accumulated rows and the run's fixed sizes (for subclasses' figures). */
   protected get rows(): SweepData {
     return this.data;
   }
@@ -136,6 +136,16 @@ abstract class SweepWidget extends StreamingWidget {
   }
 }
 
+/**
+ * The title of a sweep widget shown without one: what it plots and the experiment's fixed sizes (the
+ * parameters the controls change are stated in the figure itself).
+ */
+function defaultTitle(subject: string, fixed: SweepFixed): string {
+  const teacher = typeof fixed.teacher === 'string' ? `, ${fixed.teacher} teacher` : '';
+  const act = typeof fixed.activation === 'string' ? `, ${fixed.activation} student` : '';
+  return `${subject} (n = ${fixed.n}, d = ${fixed.d}${act}${teacher})`;
+}
+
 function definedParams(o: Partial<SweepParams>): Partial<SweepParams> {
   const out: Partial<SweepParams> = {};
   for (const k of Object.keys(PARAM_TRAITS) as (keyof SweepParams)[]) if (o[k] !== undefined) out[k] = o[k];
@@ -145,12 +155,12 @@ function definedParams(o: Partial<SweepParams>): Partial<SweepParams> {
 /** Alignment and spike/bulk singular values against eta (see the file comment). */
 export class AlignmentWidget extends SweepWidget {
   constructor(options: SweepWidgetOptions = {}) {
-    super('AlignmentModel', 'AlignmentView', options);
+    super('AlignmentModel', 'AlignmentView', 'First-layer alignment and spike after one gradient step', options);
   }
 
   protected staticFigure(): Figure | undefined {
     if (this.rows.count === 0) return undefined;
-    return alignmentFigure(this.rows.rows, { x: this.xAxis(), logX: this.model.state.log_x === true, title: String(this.model.state.title ?? '') || undefined });
+    return alignmentFigure(this.rows.rows, { x: this.xAxis(), logX: this.model.state.log_x === true, title: String(this.model.state.title ?? '') || undefined, fixed: this.rows.fixed });
   }
 
   protected summary(): string {
@@ -163,13 +173,13 @@ export class AlignmentWidget extends SweepWidget {
 /** Ridge risk against eta with baselines (see the file comment). */
 export class RiskWidget extends SweepWidget {
   constructor(options: SweepWidgetOptions = {}) {
-    super('RiskModel', 'RiskView', options);
+    super('RiskModel', 'RiskView', 'Ridge risk after one gradient step', options);
   }
 
   protected staticFigure(): Figure | undefined {
     if (this.rows.count === 0) return undefined;
     const st = this.model.state;
-    return riskFigure(this.rows.rows, { x: this.xAxis(), logX: st.log_x === true, logY: st.log_y === true, title: String(st.title ?? '') || undefined });
+    return riskFigure(this.rows.rows, { x: this.xAxis(), logX: st.log_x === true, logY: st.log_y === true, title: String(st.title ?? '') || undefined, fixed: this.rows.fixed });
   }
 
   protected summary(): string {

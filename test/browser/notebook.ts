@@ -1,6 +1,6 @@
 /**
  * The notebook the browser test runs on the ntk-lab kernel: every widget, a streamed sweep, the
- * broken-buffer case, and the bench sizes (8000 eigenvalues, a 2000 x 2000 heatmap). Cells print
+ * broken-buffer case, another library's ipywidget, and the bench sizes (8000 eigenvalues, a 2000 x 2000 heatmap). Cells print
  * 'cell <name> <epoch ms>' when they start so the test can time paints against them.
  */
 
@@ -12,7 +12,7 @@ export const CELLS: readonly { name: string; source: string }[] = [
 import { spectrumBatch, resultSchema } from 'ntk-lab/arrow';
 import { spectrum } from 'ntk-lab/spectra';
 import { theoryFor, lawDensity, marchenkoPastur, densityTable, lawCurve } from 'ntk-lab/theory';
-import { SpectrumWidget, AlignmentWidget, RiskWidget, KernelWidget, encodeBatch } from 'ntk-lab/notebook';
+import { SpectrumWidget, AlignmentWidget, RiskWidget, KernelWidget, encodeBatch, openWidget, display } from 'ntk-lab/notebook';
 import { Table } from 'apache-arrow';
 await ensureBackend();
 const stamp = (name: string) => console.log(\`cell \${name} \${Date.now()}\`);
@@ -70,6 +70,27 @@ broken.sendIpc('spectrum', new TextEncoder().encode('definitely not an Arrow str
 broken.sendIpc('spectrum', good.subarray(0, good.byteLength - 24), 4);
 broken.sendIpc('spectrum', good, 4);
 broken.finish();`,
+  },
+  {
+    name: 'other-widget',
+    source: `stamp('other-widget');
+// Another library's ipywidget (an HTML label of @jupyter-widgets/controls): ntk-lab's renderer must leave it to ipywidgets.
+const other = openWidget({ modelName: 'HTMLModel', modelModule: '@jupyter-widgets/controls', modelModuleVersion: '2.0.0', viewName: 'HTMLView', state: { value: '<b>another library widget</b>' } });
+other.display();`,
+  },
+  {
+    name: 'plain-view',
+    source: `stamp('plain-view');
+// A widget output without ntk-lab's marker (as ntk-lab wrote them before it had one) goes to ipywidgets' renderer,
+// which on an update of the output renders a new view and leaves the old one in place without its DOM: that old
+// view still gets Lumino's resize messages, for a plot that is no longer in the page.
+const plainW = new SpectrumWidget({ title: 'plain widget view', bins: 10 });
+const plainView = { 'text/plain': 'plain widget view', 'application/vnd.jupyter.widget-view+json': { version_major: 2, version_minor: 0, model_id: plainW.model.id } };
+const plainH = display(plainView);
+await plainW.sendIpc('spectrum', good, 4);
+plainW.finish();
+await new Promise((r) => setTimeout(r, 1500)); // the front end draws it
+plainH.update(plainView);`,
   },
   {
     name: 'bench-spectrum',

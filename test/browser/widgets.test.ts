@@ -4,7 +4,10 @@
  * venv on 127.0.0.1, opens a notebook on the ntk-lab kernel in headless Chromium (playwright-core), runs it,
  * and checks in the page that every widget drew the expected traces and points, that a streamed plot grew
  * while its cell ran, that moving a control recomputed, that broken buffers show an error inside their
- * widget only, and that a reloaded page re-requests its data. Screenshots: artifacts/widgets/*.png;
+ * widget only, that another library's ipywidget is left to ipywidgets, that the headers say what was computed,
+ * that resizing with collapsed outputs raises nothing in the page, that a reloaded page re-requests its data,
+ * and that after a kernel restart the re-opened notebook shows each figure's static copy with a note saying
+ * so (where JupyterLab's widget renderer says "model not found"). Screenshots: artifacts/widgets/*.png;
  * timings: artifacts/widgets/timings.json. Skipped (with the reason) when Chromium, the venv's JupyterLab
  * or the built extension is missing, unless NTK_BROWSER_TEST=1 (CI), which makes that a failure.
  */
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { STATIC_NOTE } from '../../src/figures/output';
 import { notebookJson } from './notebook';
 import { jupyterEnv, Lab, runOrThrow, startLab, stopLab } from './servers';
 
@@ -71,6 +75,19 @@ async function attrIs(w: Locator, key: string, value: string, timeout: number): 
     if (a[key] === value || Date.now() > deadline) return a;
     await w.page().waitForTimeout(200);
   }
+}
+
+/** The header's status line of a widget. */
+async function statusLine(w: Locator): Promise<string> {
+  return (await w.locator('.ntk-status').textContent()) ?? '';
+}
+
+/** The ntk-lab kernel's id (its session's). */
+async function kernelId(lab: Lab): Promise<string> {
+  const sessions = (await (await fetch(`${lab.url}/api/sessions?token=${lab.token}`)).json()) as { kernel: { id: string; name: string } }[];
+  const s = sessions.find((x) => x.kernel.name === 'ntk-lab');
+  if (!s) throw new Error('no session on the ntk-lab kernel');
+  return s.kernel.id;
 }
 
 async function kernelIdle(lab: Lab, timeoutMs: number): Promise<void> {
@@ -155,6 +172,7 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
       assert.ok(at.some((x) => x.name === `${s}: spike ‖·‖`));
     }
     assert.equal(at.length, Number(a.traces));
+    assert.equal(await statusLine(align), '52 points: 2 scalings × 13 η values × 2 seeds');
 
     const ck = widget(page, 'CK spectrum vs Fan-Wang');
     const c = await settled(ck, 60_000);
@@ -164,12 +182,14 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
     assert.equal(ct[0].points, 40);
     assert.ok(ct.some((x) => /theory \(fan-wang/.test(x.name)), JSON.stringify(ct.map((x) => x.name)));
     assert.match(await ck.locator('.annotation-text').first().textContent() ?? '', /KS .*W1/);
+    assert.equal(await statusLine(ck), '300 eigenvalues');
 
     const layers = widget(page, 'NTK and its layer components');
     const l = await settled(layers, 60_000);
     const kernels = await layers.locator('.ntk-toggles input').count();
     assert.ok(kernels >= 5, `NTK + components: ${kernels}`);
     assert.equal(Number(l.rows), 300 * kernels);
+    assert.equal(await statusLine(layers), `${kernels} kernels × 300 eigenvalues`);
     const lt = await traces(layers);
     assert.ok(lt.filter((x) => x.type === 'bar').length >= 2, 'histograms of the NTK and the weight components');
     // A per-layer toggle hides that kernel's traces without the kernel.
@@ -185,10 +205,13 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
     const rt = await traces(risk);
     assert.equal(rt.find((x) => x.name === 'theta-1: after step')?.points, 9);
     assert.ok(rt.some((x) => x.name.startsWith('before step (random features)')) && rt.some((x) => x.name.startsWith('best linear')));
+    assert.equal(await statusLine(risk), '36 points: 2 scalings × 9 η values × 2 seeds');
+    assert.equal(await risk.locator('.gtitle').textContent(), 'computed with λ = 0.001, N = 256, 2 seeds (n = 512, d = 128)');
 
     const kernel = widget(page, 'NTK heatmap');
     const k = await settled(kernel, 60_000);
     assert.equal(Number(k.points), 300 * 300);
+    assert.equal(await statusLine(kernel), `${kernels} kernels of 300 x 300`);
     await kernel.locator('[data-trait="ordering"] select').selectOption('label');
     await page.waitForTimeout(600);
     assert.match(await kernel.locator('.gtitle').textContent() ?? '', /order: label/);
@@ -201,6 +224,11 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
     const errText = await broken.locator('.ntk-error').textContent();
     assert.match(errText ?? '', /spectrum batch 0: not an Arrow IPC stream: it starts with bytes 64 65 66 69/);
     assert.match(errText ?? '', /spectrum batch 1: .*truncated/);
+    assert.equal(await statusLine(broken), '4 eigenvalues', 'refused batches are not waited for');
+
+    await widget(page, 'plain widget view').locator('.js-plotly-plot').waitFor({ timeout: 30_000 });
+    // Another library's widget still goes to ipywidgets' renderer, live.
+    await panel.locator('.widget-html-content', { hasText: 'another library widget' }).waitFor({ timeout: 30_000 });
 
     // 4. Bench: 8000 eigenvalues and a 2000 x 2000 heatmap.
     const bs = widget(page, 'bench: 8000 eigenvalues');
@@ -238,6 +266,7 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
     assert.equal(after.length, 9);
     assert.notDeepEqual(after, before, 'the recomputed risk differs');
     assert.equal(await risk.locator('[data-trait="lambda"] output').textContent(), '1.0e-1');
+    assert.equal(await risk.locator('.gtitle').textContent(), 'computed with λ = 0.1, N = 256, 2 seeds (n = 512, d = 128)', 'the recomputed figure states its lambda');
 
     // Screenshots of each widget.
     const shots: [string, Locator][] = [['spectrum-ck', ck], ['spectrum-layers', layers], ['alignment', align], ['risk-recomputed', risk], ['kernel', kernel], ['broken-buffers', broken], ['bench-spectrum-8000', bs], ['bench-heatmap-2000', benchK]];
@@ -245,6 +274,34 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
       await loc.scrollIntoViewIfNeeded();
       await loc.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
     }
+
+    // 5b. Resize and after-show messages reach plots that are not displayed: the plain view's old view (cell
+    // 'plain-view'), whose plot left the page, and collapsed outputs. Plotly.Plots.resize rejects a plot that
+    // is not displayed; none of it may reach the page as an error. (Without the guard in StreamView, the
+    // viewport resize and the return to the notebook's tab each raised 'Resize must be passed a displayed plot
+    // div element.')
+    const menu = async (bar: string, item: string): Promise<void> => {
+      await page.locator('.lm-MenuBar-itemLabel', { hasText: new RegExp(`^${bar}$`) }).click();
+      await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
+    };
+    const resizeViewport = async (): Promise<void> => {
+      await page.setViewportSize({ width: 1000, height: 800 });
+      await page.waitForTimeout(700);
+      await page.setViewportSize({ width: 1300, height: 1000 });
+      await page.waitForTimeout(700);
+    };
+    await resizeViewport();
+    await menu('View', 'Collapse All Outputs');
+    await resizeViewport();
+    await menu('View', 'Expand All Outputs');
+    await page.waitForTimeout(700);
+    await menu('File', 'New Launcher');
+    await page.waitForTimeout(800);
+    await page.locator('.lm-TabBar-tab', { hasText: 'widgets.ipynb' }).click();
+    await page.waitForTimeout(800);
+    await page.locator('.lm-TabBar-tab', { hasText: 'Launcher' }).locator('.lm-TabBar-tabCloseIcon').click();
+    await panel.locator('.jp-Cell').first().waitFor({ timeout: 10_000 });
+    assert.deepEqual(pageErrors.filter((e) => !/No active debugger session/.test(e)), [], 'no page errors from resizing plots that are not displayed');
 
     // 6. A re-opened page: save, reload; the models come back from the kernel and ask for their data again.
     await page.keyboard.press('Control+s');
@@ -260,6 +317,45 @@ test('ntk-lab widgets in JupyterLab (real browser)', { timeout: 290_000 }, async
     const bkAgain = await attrIs(widget(page, 'bench: 2000 x 2000'), 'points', '4000000', 60_000);
     assert.equal(Number(bkAgain.points), 4_000_000);
     await riskAgain.screenshot({ path: join(ARTIFACTS, 'risk-after-reload.png') });
+    await panel.locator('.widget-html-content', { hasText: 'another library widget' }).waitFor({ timeout: 30_000 });
+
+    // 7. Saved, kernel restarted, notebook re-opened: the models are gone. Each figure shows the static copy
+    // saved in its output with the note; only the other library's widget gets ipywidgets' "model not found".
+    await page.keyboard.press('Control+s');
+    await page.waitForTimeout(1500);
+    const restart = await fetch(`${lab.url}/api/kernels/${await kernelId(lab)}/restart?token=${lab.token}`, { method: 'POST' });
+    assert.ok(restart.ok, `kernel restart: ${restart.status}`);
+    await kernelIdle(lab, 60_000);
+    await page.goto(`${lab.url}/lab/tree/widgets.ipynb?reset&token=${lab.token}`);
+    await panel.locator('.jp-Cell').first().waitFor({ timeout: 60_000 });
+    const statics = panel.locator('.ntk-static');
+    await statics.nth(7).waitFor({ timeout: 60_000 });
+    await panel.locator('.ntk-static[data-state="pending"]').first().waitFor({ state: 'detached', timeout: 30_000 });
+    const copies = await statics.evaluateAll((els) =>
+      els.map((el) => {
+        const e = el as unknown as { dataset: Record<string, string>; querySelector(s: string): { complete?: boolean; naturalWidth?: number; title?: string; textContent: string | null } | null };
+        const img = e.querySelector('img');
+        return { kind: e.dataset.ntkStatic, state: e.dataset.state, model: e.dataset.model, loaded: !!img && img.complete === true && (img.naturalWidth ?? 0) > 0, tip: img?.title ?? '', note: e.querySelector('.ntk-static-note')?.textContent ?? '' };
+      }),
+    );
+    assert.equal(copies.length, 8, JSON.stringify(copies));
+    for (const c of copies) {
+      assert.equal(c.state, 'static');
+      assert.equal(c.note, STATIC_NOTE);
+      assert.ok(c.loaded, `the saved image shows: ${JSON.stringify(c)}`);
+    }
+    assert.deepEqual(copies.map((c) => c.kind).sort(), ['png', 'png', 'svg', 'svg', 'svg', 'svg', 'svg', 'svg'], 'heatmaps as PNG, curves as SVG');
+    assert.ok(copies.some((c) => c.model === 'RiskModel' && /^RiskWidget \(eta 0\.\.4 \(9 points\), lambda 0\.1,/.test(c.tip)), 'the recomputed risk sweep was saved');
+    assert.equal(await panel.locator('.ntk-widget').count(), 0, 'no live view without models');
+    // ipywidgets' own message stays where ntk-lab's marker is missing: the other library's widget and the plain view.
+    const notFound = panel.locator('.jp-OutputArea-output', { hasText: 'Error displaying widget' });
+    assert.equal(await notFound.count(), 2, 'only the outputs without the marker lack a static copy');
+    for (const text of ['another library widget', 'plain widget view']) {
+      const cell = panel.locator('.jp-CodeCell', { has: page.locator('.jp-Editor', { hasText: text }) });
+      assert.equal(await cell.locator('.jp-OutputArea-output', { hasText: 'Error displaying widget' }).count(), 1, text);
+    }
+    await panel.locator('.ntk-static[data-model="RiskModel"]').screenshot({ path: join(ARTIFACTS, 'risk-static-after-restart.png') });
+    await panel.locator('.ntk-static[data-model="SpectrumModel"]').nth(1).screenshot({ path: join(ARTIFACTS, 'layers-static-after-restart.png') });
 
     // JupyterLab's debugger panel rejects 'No active debugger session' for a kernel without debugging
     // (kernel_info has no 'debugger' key); that is JupyterLab's, not the widgets'.

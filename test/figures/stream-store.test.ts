@@ -25,6 +25,14 @@ describe('StreamStore', () => {
     assert.equal(s.stream('spectrum')?.rows, 4);
   });
 
+  it('held() counts batches in order, refused ones included, not those waiting for a gap', () => {
+    const s = new StreamStore({ spectrum: 'spectrum' });
+    s.accept(msg(0), spectrumBytes([1, 2]));
+    s.accept(msg(1), new TextEncoder().encode('not arrow'));
+    s.accept(msg(3), spectrumBytes([7, 8], 'ntk', 6));
+    assert.deepEqual(s.held(), { spectrum: 2 });
+  });
+
   it('ignores duplicates, older generations and unknown streams', () => {
     const s = new StreamStore({ spectrum: 'spectrum' });
     s.accept(msg(0), spectrumBytes([1, 2]));

@@ -5,13 +5,15 @@
  * JavaScript runs there, and SVG needs none. Heatmaps go to PNG instead (png.ts).
  */
 import type { Axis, Figure, Numbers, Trace } from '../../figures/builders/types';
+import { ellipsize, fitLines } from './text-fit';
 import { scale, Scale, tickLabel } from './ticks';
 
 const W = 720;
 const PANEL_H = 300;
 const M = { l: 64, r: 190, t: 30, b: 44 };
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/<br>/g, ' ');
+// Plotly's line breaks become spaces before escaping (after it, no '<br>' is left to find).
+const esc = (s: string): string => s.replace(/<br\s*\/?>/gi, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (v: number): string => (Math.round(v * 10) / 10).toString();
 
 function extent(traces: readonly Trace[], key: 'x' | 'y', log: boolean, zero: boolean): [number, number] {
@@ -104,16 +106,35 @@ function traceSvg(t: Trace, sx: Scale, sy: Scale, base: number): string {
   return out.join('');
 }
 
-function legend(traces: readonly Trace[]): string {
+// Legend entries: a swatch and the name in the right margin, wrapped onto two lines where long (and
+// shortened in the middle beyond that); the full name is each entry's <title>, a tooltip where the SVG is
+// shown inline or opened by itself.
+const LEGEND_FONT = 11;
+const LEGEND_LINE = 13;
+const LEGEND_X = W - M.r + 30;
+/** Room for a legend name, px. */
+export const LEGEND_TEXT_WIDTH = W - LEGEND_X - 6;
+
+function legend(traces: readonly Trace[], top: number, bottom: number): string {
   const shown = traces.filter((t) => t.showlegend !== false && t.name);
-  return shown
-    .slice(0, 16)
-    .map((t, i) => {
-      const y = M.t + 8 + i * 16;
-      const color = t.type === 'bar' ? (t.marker?.color ?? '#888') : (t.line?.color ?? t.marker?.color ?? '#888');
-      return `<rect x="${W - M.r + 10}" y="${y - 8}" width="14" height="4" fill="${color}"/><text x="${W - M.r + 30}" y="${y - 3}">${esc(t.name ?? '').slice(0, 30)}</text>`;
-    })
-    .join('');
+  const out: string[] = [];
+  let y = top + 8;
+  for (let i = 0; i < shown.length; i++) {
+    const t = shown[i];
+    const name = (t.name ?? '').replace(/<br\s*\/?>/gi, ' ');
+    const lines = fitLines(name, LEGEND_TEXT_WIDTH, LEGEND_FONT, 2);
+    const h = lines.length * LEGEND_LINE + 3;
+    // Keep a line for '+k more' unless this is the last entry.
+    if (y + h > bottom - (i < shown.length - 1 ? LEGEND_LINE : 0)) {
+      out.push(`<text x="${LEGEND_X}" y="${y - 3}" fill="#666">+${shown.length - i} more</text>`);
+      break;
+    }
+    const color = t.type === 'bar' ? (t.marker?.color ?? '#888') : (t.line?.color ?? t.marker?.color ?? '#888');
+    const spans = lines.map((l, j) => `<tspan x="${LEGEND_X}"${j > 0 ? ` dy="${LEGEND_LINE}"` : ''}>${esc(l)}</tspan>`).join('');
+    out.push(`<g class="legend-entry"><title>${esc(name)}</title><rect x="${W - M.r + 10}" y="${y - 8}" width="14" height="4" fill="${color}"/><text x="${LEGEND_X}" y="${y - 3}">${spans}</text></g>`);
+    y += h;
+  }
+  return out.join('');
 }
 
 /** The figure as a standalone SVG document (scatter and bar traces; heatmaps are left to png.ts). */
@@ -128,10 +149,13 @@ export function figureSvg(fig: Figure): string {
   const xLog = fig.layout.xaxis?.type === 'log';
   const [xlo, xhi] = extent(fig.data, 'x', xLog, false);
   const sx = scale(xlo, xhi, M.l, W - M.r, xLog);
-  const height = M.t + panels.length * PANEL_H + (panels.length - 1) * 20 + M.b;
+  const subtitle = fig.layout.title?.subtitle?.text ?? '';
+  // A subtitle (the parameters a sweep was computed with) takes a second line above the panels.
+  const top0 = M.t + (subtitle ? 14 : 0);
+  const height = top0 + panels.length * PANEL_H + (panels.length - 1) * 20 + M.b;
   const body: string[] = [];
   panels.forEach((p, i) => {
-    const top = M.t + i * (PANEL_H + 20);
+    const top = top0 + i * (PANEL_H + 20);
     const yLog = p.axis.type === 'log';
     const hasBars = p.traces.some((t) => t.type === 'bar');
     // A fixed range (Plotly's: log10 units on a log axis) wins over the data's extent.
@@ -142,7 +166,10 @@ export function figureSvg(fig: Figure): string {
     body.push(`<g clip-path="url(#c${i})">${p.traces.map((t) => traceSvg(t, sx, sy, base)).join('')}</g>`);
     body.push(`<clipPath id="c${i}"><rect x="${M.l}" y="${top}" width="${W - M.l - M.r}" height="${PANEL_H}"/></clipPath>`);
   });
-  const title = fig.layout.title?.text ? `<text x="${M.l}" y="18" font-weight="bold">${esc(fig.layout.title.text)}</text>` : '';
-  const notes = (fig.layout.annotations ?? []).map((a, i) => `<text x="${W - M.r - 6}" y="${M.t + 14 + i * 14}" text-anchor="end">${esc(a.text)}</text>`).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>${title}${body.join('')}${notes}${legend(fig.data)}</svg>`;
+  // Titles stay inside the image (bold text estimated a size larger); the full text is the SVG's <title>.
+  const titleText = (fig.layout.title?.text ?? '').replace(/<br\s*\/?>/gi, ' ');
+  const title = titleText ? `<title>${esc(titleText)}</title><text x="${M.l}" y="18" font-weight="bold">${esc(ellipsize(titleText, W - M.l - 8, 12))}</text>` : '';
+  const sub = subtitle ? `<text x="${M.l}" y="33" font-size="10" fill="#555">${esc(ellipsize(subtitle, W - M.l - 8, 10))}</text>` : '';
+  const notes = (fig.layout.annotations ?? []).map((a, i) => `<text x="${W - M.r - 6}" y="${top0 + 14 + i * 14}" text-anchor="end">${esc(a.text)}</text>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11"><rect width="100%" height="100%" fill="white"/>${title}${sub}${body.join('')}${notes}${legend(fig.data, top0, height - 6)}</svg>`;
 }

@@ -5,7 +5,7 @@
  * one curve per learning-rate scaling, seeds' spread as bands.
  */
 import { curveWithBand } from './bands';
-import { SweepRows, SweepX, sweepCurves } from './sweep';
+import { SweepFixedSizes, SweepRows, SweepX, sweepCurves, sweepParamsText, sweepTitle } from './sweep';
 import { colour, Figure, Trace } from './types';
 
 /** Controls of the figure. */
@@ -13,6 +13,8 @@ export interface AlignmentSettings {
   x: SweepX;
   logX: boolean;
   title?: string;
+  /** n and d of the run (from its metadata), stated with the parameters in the title. */
+  fixed?: SweepFixedSizes;
 }
 
 const X_TITLE: Record<SweepX, string> = { eta: 'learning rate η', eta_factor: 'η / N^α (multiplier within the scaling)' };
@@ -37,14 +39,16 @@ export function alignmentFigure(rows: SweepRows, s: AlignmentSettings): Figure {
     const b = bulk.find((c) => c.key === k);
     if (b && keep(b.x)) data.push(...curveWithBand(b, `${k}: bulk ‖·‖`, color, { yaxis: 'y2' }, { dash: 'dash' }));
   });
+  // The parameters go into the title: a recomputed figure (another lambda, width, seed count) says what it shows.
+  const title = sweepTitle(s.title, sweepParamsText(rows, s.fixed, false));
   return {
     data,
     layout: {
-      title: s.title ? { text: s.title } : undefined,
+      title,
       xaxis: { title: { text: X_TITLE[s.x] }, type: s.logX ? 'log' : 'linear', anchor: 'y2' },
       yaxis: { title: { text: '|cos(u, β*)|' }, domain: [0.55, 1], rangemode: 'tozero' },
       yaxis2: { title: { text: 'singular value' }, domain: [0, 0.45], anchor: 'x', rangemode: 'tozero' },
-      margin: { l: 60, r: 20, t: s.title ? 40 : 20, b: 50 },
+      margin: { l: 60, r: 20, t: title?.subtitle ? 64 : title ? 40 : 20, b: 50 },
       hovermode: 'closest',
       uirevision: 'alignment',
     },

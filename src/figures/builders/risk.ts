@@ -5,7 +5,7 @@
  * as horizontal reference lines (and, when the run computed it, the mu2*^2 lower bound).
  */
 import { curveWithBand } from './bands';
-import { SweepRows, SweepX, sweepCurves, sweepMean, sweepXRange } from './sweep';
+import { SweepFixedSizes, SweepRows, SweepX, sweepCurves, sweepParamsText, sweepTitle, sweepMean, sweepXRange } from './sweep';
 import { colour, Figure, Trace } from './types';
 
 /** Controls of the figure. */
@@ -14,6 +14,8 @@ export interface RiskSettings {
   logX: boolean;
   logY: boolean;
   title?: string;
+  /** n and d of the run (from its metadata), stated with the parameters in the title. */
+  fixed?: SweepFixedSizes;
 }
 
 const X_TITLE: Record<SweepX, string> = { eta: 'learning rate η', eta_factor: 'η / N^α (multiplier within the scaling)' };
@@ -45,13 +47,15 @@ export function riskFigure(rows: SweepRows, s: RiskSettings): Figure {
       data.push({ type: 'scatter', mode: 'lines', name: `${r.name} (${v.toPrecision(3)})`, x: [lo, hi], y: [v, v], line: { color: colour(7 + j), width: 2, dash: r.dash }, hoverinfo: 'name+x+y' });
     });
   }
+  // The parameters go into the title: a recomputed figure (another lambda, width, seed count) says what it shows.
+  const title = sweepTitle(s.title, sweepParamsText(rows, s.fixed, true));
   return {
     data,
     layout: {
-      title: s.title ? { text: s.title } : undefined,
+      title,
       xaxis: { title: { text: X_TITLE[s.x] }, type: s.logX ? 'log' : 'linear' },
       yaxis: { title: { text: 'prediction risk' }, type: s.logY ? 'log' : 'linear', exponentformat: 'e' },
-      margin: { l: 60, r: 20, t: s.title ? 40 : 20, b: 50 },
+      margin: { l: 60, r: 20, t: title?.subtitle ? 64 : title ? 40 : 20, b: 50 },
       hovermode: 'closest',
       uirevision: 'risk',
     },

@@ -138,3 +138,53 @@ export function sweepXRange(rows: SweepRows, x: SweepX): [number, number] {
   }
   return lo <= hi ? [lo, hi] : [NaN, NaN];
 }
+
+/** The experiment's fixed sizes as the run's `params` metadata states them (what the rows do not hold). */
+export interface SweepFixedSizes {
+  n?: number;
+  d?: number;
+}
+
+/** n and d from a batch's `params` metadata (JSON); empty when absent or unreadable (a custom computation). */
+export function fixedSizesOf(metadata: ReadonlyMap<string, string>): SweepFixedSizes {
+  try {
+    const p = JSON.parse(metadata.get('params') ?? '{}') as Record<string, unknown>;
+    const out: SweepFixedSizes = {};
+    if (typeof p.n === 'number' && Number.isFinite(p.n)) out.n = p.n;
+    if (typeof p.d === 'number' && Number.isFinite(p.d)) out.d = p.d;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+const short = (v: number): string => String(Number(v.toPrecision(3)));
+
+/**
+ * The parameters the rows were computed with, for the figure's title: 'computed with λ = 0.1, N = 256,
+ * 2 seeds (n = 512, d = 128)'. Several values of one parameter are listed; lambda only where it matters
+ * (the risk: the step itself does not depend on it). Empty without rows.
+ */
+export function sweepParamsText(rows: SweepRows, fixed: SweepFixedSizes = {}, withLambda = true): string {
+  const per = rows.statistic.map((s, i) => (s === 'value' ? i : -1)).filter((i) => i >= 0);
+  const idx = per.length > 0 ? per : rows.eta.map((_, i) => i);
+  if (idx.length === 0) return '';
+  const values = (col: readonly number[]): string => [...new Set(idx.map((i) => col[i]).filter(Number.isFinite))].sort((a, b) => a - b).map(short).join(', ');
+  const parts: string[] = [];
+  if (withLambda) parts.push(`λ = ${values(rows.lambda)}`);
+  parts.push(`N = ${values(rows.width)}`);
+  if (per.length > 0) {
+    const seeds = new Set(per.map((i) => rows.seed[i])).size;
+    parts.push(`${seeds} seed${seeds === 1 ? '' : 's'}`);
+  }
+  const sizes = [fixed.n !== undefined ? `n = ${fixed.n}` : '', fixed.d !== undefined ? `d = ${fixed.d}` : ''].filter(Boolean).join(', ');
+  return `computed with ${parts.join(', ')}${sizes ? ` (${sizes})` : ''}`;
+}
+
+/** The layout title of a sweep figure: the widget's title with the parameters below it, or the parameters alone. */
+export function sweepTitle(title: string | undefined, params: string): { text: string; subtitle?: { text: string }; font?: { size: number } } | undefined {
+  if (title && params) return { text: title, subtitle: { text: params } };
+  if (title) return { text: title };
+  if (params) return { text: params, font: { size: 13 } };
+  return undefined;
+}

@@ -77,8 +77,15 @@ export interface Annotation {
   font?: { size?: number; family?: string };
 }
 
+/** A figure's title; the subtitle is a smaller second line (plotly.js >= 2.35, and the static SVG). */
+export interface Title {
+  text: string;
+  subtitle?: { text: string };
+  font?: { size?: number };
+}
+
 export interface Layout {
-  title?: { text: string };
+  title?: Title;
   xaxis?: Axis;
   yaxis?: Axis;
   yaxis2?: Axis;

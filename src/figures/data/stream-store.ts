@@ -77,6 +77,13 @@ export class StreamStore {
     return (this.stream(name)?.batches ?? []).filter((b): b is DecodedBatch => b !== undefined);
   }
 
+  /** Batches held in order per stream, decoded or refused (what the kernel's batch counts are compared with). */
+  held(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, s] of this.data) out[name] = s.batches.length;
+    return out;
+  }
+
   /** Every decode error so far, as 'stream #seq: message'. */
   errors(): string[] {
     const out: string[] = [];

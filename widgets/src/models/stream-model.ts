@@ -10,6 +10,7 @@ import type { WidgetKind } from '../../../src/figures/arrow/kinds';
 import { StreamStore } from '../../../src/figures/data/stream-store';
 import { asBatchMessage, asDataStatus, DATA_STATUS_TRAIT, DataStatus, emptyDataStatus, RequestMessage } from '../../../src/figures/protocol';
 import { MODULE_NAME, MODULE_VERSION } from '../../../src/figures/version';
+import { liveModels } from '../live/instance';
 
 /** Bytes of a comm buffer (DataView, ArrayBuffer or typed array), without copying. */
 export function toBytes(b: unknown): Uint8Array | undefined {
@@ -34,6 +35,7 @@ export abstract class StreamModel extends DOMWidgetModel {
    */
   readonly timing: { firstData?: number; firstPaint?: number; firstPaintEpoch?: number; draws: number } = { draws: 0 };
   private requested = new Map<string, { generation: number; from: number; at: number }>();
+  private closing = false;
 
   override defaults(): Backbone.ObjectHash {
     return {
@@ -61,6 +63,29 @@ export abstract class StreamModel extends DOMWidgetModel {
     this.on(`change:${DATA_STATUS_TRAIT}`, () => this.onStatus());
     // After construction: a model restored into a re-opened page asks at once for what the kernel has.
     setTimeout(() => this.onStatus(), 0);
+    // Outputs of this model shown as static copies (the page was still restoring) switch to the live view.
+    // Not before the constructor has returned: subclass fields (the data) are assigned after initialize().
+    queueMicrotask(() => {
+      if (!this.closing) liveModels.add(this);
+    });
+  }
+
+  override close(comm_closed = false): Promise<void> {
+    this.closing = true;
+    liveModels.remove(this);
+    return super.close(comm_closed);
+  }
+
+  /** True once batches from the kernel arrived (decoded or not). */
+  hasData(): boolean {
+    return Object.values(this.store.held()).some((n) => n > 0);
+  }
+
+  /** Path of the notebook whose widget manager made this model (undefined for a console's manager). */
+  documentPath(): string | undefined {
+    // JupyterLab's notebook WidgetManager has `context` (its document); the base interface does not say so.
+    const context = (this.widget_manager as unknown as { context?: { path?: unknown } | null }).context;
+    return typeof context?.path === 'string' ? context.path : undefined;
   }
 
   /** The kernel's last reported status. */

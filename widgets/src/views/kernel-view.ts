@@ -1,6 +1,8 @@
 /** KernelWidget's view: which kernel (or layer component), and the ordering of the data. */
 import { checkPermutation, heatmapFigure } from '../../../src/figures/builders/heatmap';
 import type { Figure } from '../../../src/figures/builders/types';
+import { kernelLine } from '../../../src/figures/describe';
+import type { TiledKernel } from '../../../src/figures/data/tile-data';
 import type { KernelModel } from '../models/kernel-model';
 import { selectControl } from './controls';
 import { StreamView } from './stream-view';
@@ -21,6 +23,11 @@ export class KernelView extends StreamView<KernelModel> {
 
   protected rows(): number {
     return this.m.data.labels().reduce((s, l) => s + (this.m.data.get(l)?.filled ?? 0), 0);
+  }
+
+  protected statusLine(): string {
+    const kernels = this.m.data.labels().map((l) => this.m.data.get(l)).filter((k): k is TiledKernel => k !== undefined);
+    return kernelLine(kernels, this.m.status, this.m.store.held());
   }
 
   protected figure(): Figure {

@@ -1,5 +1,6 @@
 /** SpectrumWidget's view: mode, bins, log axes and per-kernel toggles; all redraw without the kernel. */
 import { spectrumFigure, SpectrumStats } from '../../../src/figures/builders/spectrum';
+import { spectrumLine } from '../../../src/figures/describe';
 import type { Figure } from '../../../src/figures/builders/types';
 import type { SpectrumModel } from '../models/spectrum-model';
 import { checkboxControl, numberControl, selectControl, toggleListControl } from './controls';
@@ -24,6 +25,10 @@ export class SpectrumView extends StreamView<SpectrumModel> {
 
   protected rows(): number {
     return this.m.data.count;
+  }
+
+  protected statusLine(): string {
+    return spectrumLine(this.m.data.series, this.m.status, this.m.store.held());
   }
 
   protected figure(): Figure {

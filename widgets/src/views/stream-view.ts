@@ -9,13 +9,14 @@
 import { DOMWidgetView } from '@jupyter-widgets/base';
 import type { Message } from '@lumino/messaging';
 import { planUpdate } from '../../../src/figures/builders/plan';
+import { overallState, rowProgress } from '../../../src/figures/describe';
 import { countPoints, Figure, Trace } from '../../../src/figures/builders/types';
 import type { StreamModel } from '../models/stream-model';
 import { Plotly, PlotConfig } from '../plotly';
+import { displayed, resizeIfShown } from '../render/resize';
 import { RedrawThrottle } from '../render/throttle';
 
 const CONFIG: PlotConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
-const STATES = ['failed', 'running', 'cancelled', 'complete'] as const;
 
 // Copies scatter/bar data so Plotly never holds (and extendTraces never grows) the model's own arrays.
 function detach(fig: Figure): Figure {
@@ -48,6 +49,8 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
   protected abstract redrawOn(): string[];
   /** Rows of data received (data-rows). */
   protected abstract rows(): number;
+  /** The status line: what was computed, in the reader's terms (src/figures/describe.ts). */
+  protected abstract statusLine(): string;
 
   override render(): void {
     const el = this.el as HTMLElement;
@@ -81,6 +84,8 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
     this.throttle = new RedrawThrottle(() => this.draw(), { onError: (e) => this.fail(`drawing failed: ${e instanceof Error ? e.message : String(e)}`) });
     this.listenTo(this.model, 'data', () => this.throttle.request());
     this.listenTo(this.model, 'status', () => this.showStatus());
+    // The status line counts what the model holds: it changes with the data too.
+    this.listenTo(this.model, 'data', () => this.showStatus());
     for (const t of this.redrawOn()) this.listenTo(this.model, `change:${t}`, () => this.throttle.request());
     this.showStatus();
     // Plotly measures its container: draw once the view is in the page.
@@ -95,7 +100,7 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
 
   override processLuminoMessage(msg: Message): void {
     super.processLuminoMessage(msg);
-    if ((msg.type === 'resize' || msg.type === 'after-show') && this.plotted) void Plotly.Plots.resize(this.plotEl);
+    if ((msg.type === 'resize' || msg.type === 'after-show') && this.plotted) void resizeIfShown(Plotly, this.plotEl, displayed);
   }
 
   private async draw(): Promise<void> {
@@ -145,27 +150,17 @@ export abstract class StreamView<M extends StreamModel> extends DOMWidgetView {
 
   private showStatus(): void {
     const st = this.m.status;
-    const streams = Object.values(st.streams);
-    const state = st.error ? 'failed' : (STATES.find((s) => streams.some((x) => x.state === s)) ?? 'idle');
-    const rows = streams.reduce((s, x) => s + x.rows, 0);
-    const expected = streams.every((x) => x.expected_rows !== null) && streams.length > 0 ? streams.reduce((s, x) => s + (x.expected_rows ?? 0), 0) : null;
+    const state = overallState(st);
+    const { sent, expected } = rowProgress(st);
     const el = this.el as HTMLElement;
     el.dataset.status = state;
     el.dataset.generation = String(st.generation);
     this.progressEl.hidden = state !== 'running';
     if (expected !== null && expected > 0) {
       this.progressEl.max = expected;
-      this.progressEl.value = Math.min(rows, expected);
+      this.progressEl.value = Math.min(sent, expected);
     } else this.progressEl.removeAttribute('value');
-    const of = expected !== null ? ` / ${expected}` : '';
-    const text: Record<string, string> = {
-      idle: 'waiting for data',
-      running: `computing… ${rows}${of} rows`,
-      complete: `${rows} rows`,
-      cancelled: `cancelled after ${rows} rows`,
-      failed: 'failed',
-    };
-    this.statusEl.textContent = text[state];
+    this.statusEl.textContent = this.statusLine();
     this.showErrors();
   }
 

@@ -6,6 +6,7 @@ import { alignmentFigure } from '../../../src/figures/builders/alignment';
 import { riskFigure } from '../../../src/figures/builders/risk';
 import type { SweepX } from '../../../src/figures/builders/sweep';
 import type { Figure } from '../../../src/figures/builders/types';
+import { sweepLine } from '../../../src/figures/describe';
 import type { SweepModel } from '../models/sweep-model';
 import { checkboxControl, logSliderControl, numberControl, selectControl } from './controls';
 import { StreamView } from './stream-view';
@@ -36,6 +37,10 @@ abstract class SweepView extends StreamView<SweepModel> {
     return this.m.data.count;
   }
 
+  protected statusLine(): string {
+    return sweepLine(this.m.data.rows, Number(this.model.get('seeds')), this.m.status, this.m.store.held());
+  }
+
   protected xAxis(): SweepX {
     return this.model.get('x_axis') === 'eta' ? 'eta' : 'eta_factor';
   }
@@ -45,7 +50,7 @@ export class AlignmentView extends SweepView {
   protected readonly widgetName = 'alignment';
 
   protected figure(): Figure {
-    return alignmentFigure(this.m.data.rows, { x: this.xAxis(), logX: this.model.get('log_x') === true });
+    return alignmentFigure(this.m.data.rows, { x: this.xAxis(), logX: this.model.get('log_x') === true, fixed: this.m.data.fixed });
   }
 }
 
@@ -58,6 +63,6 @@ export class RiskView extends SweepView {
   }
 
   protected figure(): Figure {
-    return riskFigure(this.m.data.rows, { x: this.xAxis(), logX: this.model.get('log_x') === true, logY: this.model.get('log_y') === true });
+    return riskFigure(this.m.data.rows, { x: this.xAxis(), logX: this.model.get('log_x') === true, logY: this.model.get('log_y') === true, fixed: this.m.data.fixed });
   }
 }

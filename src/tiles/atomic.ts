@@ -68,7 +68,8 @@ export async function writeFileAtomic(path: string, chunks: readonly Uint8Array[
     pending.delete(tmp);
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EROFS' ? 'the file system is read-only' : 'the write failed';
-    throw new TileWriteError(`cannot write ${path}: ${why} (${err.code ?? err.name}: ${err.message}); the temporary file was removed, finished tiles are untouched`, err.code);
+    const detail = err.code && err.message.startsWith(err.code) ? err.message : `${err.code ?? err.name}: ${err.message}`;
+    throw new TileWriteError(`cannot write ${path}: ${why} (${detail}); the temporary file was removed, finished tiles are untouched`, err.code);
   }
   await syncFolder(dirname(path));
   return written;

@@ -7,7 +7,7 @@
  *
  * The package root: models, kernels, predictions, the backend choice, errors. The other capabilities are
  * subpaths (package.json `exports`): 'ntk-lab/spectra', 'ntk-lab/theory', 'ntk-lab/arrow', 'ntk-lab/one-step',
- * 'ntk-lab/linalg', 'ntk-lab/notebook'. Every name is listed (no `export *`), so that what is public is a
+ * 'ntk-lab/linalg', 'ntk-lab/notebook', 'ntk-lab/tiles'. Every name is listed (no `export *`), so that what is public is a
  * decision: test/api/exports.test.ts holds the same list. Left out on purpose: memory estimators
  * (explicitMemoryEstimate, defaultMaxBytes), seed derivation (deriveSeed), erf/erfc and the linear algebra
  * beyond linalgInfo (all in 'ntk-lab/linalg').
@@ -29,6 +29,7 @@ export {
 // The named errors of the other capabilities, so that one import can tell every failure apart.
 export { ConvergenceError } from './theory/errors';
 export { CommUnavailableError, CommClosedError } from './kernel/errors';
+export { JobFormatError, JobIntegrityError, JobIncompleteError, TileIndexError, TileWriteError } from './tiles/errors';
 
 export { BACKEND_NAMES, availableBackends, backendInfo, ensureBackend, useBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';

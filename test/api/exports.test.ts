@@ -37,8 +37,9 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
   '.': {
     values: [
       'ACTIVATIONS', 'ArrowFormatError', 'BACKEND_NAMES', 'BackendUnavailableError', 'CancelledError', 'CommClosedError',
-      'CommUnavailableError', 'ConvergenceError', 'InvalidOptionError', 'Kernel', 'LinalgError', 'MemoryBudgetError', 'Mlp',
-      'NonFiniteError', 'NtkLabError', 'Rng', 'ShapeError', 'UnsupportedModelError', 'VERSION', 'activation', 'asMlp',
+      'CommUnavailableError', 'ConvergenceError', 'InvalidOptionError', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError',
+      'Kernel', 'LinalgError', 'MemoryBudgetError', 'Mlp', 'NonFiniteError', 'NtkLabError', 'Rng', 'ShapeError', 'TileIndexError',
+      'TileWriteError', 'UnsupportedModelError', 'VERSION', 'activation', 'asMlp',
       'availableBackends', 'backendInfo', 'chooseNtkMethod', 'ck', 'ensureBackend', 'gradientDescentMse', 'kernelRidge',
       'linalgInfo', 'mlp', 'ntk', 'ntkLayerwise', 'ntkTiles', 'ntkVp', 'twoLayer', 'useBackend',
     ],
@@ -128,6 +129,19 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'WidgetSpec', 'WidgetState',
     ],
   },
+  './tiles': {
+    values: [
+      'JOB_FORMAT', 'JOB_SCHEMA_VERSION', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError', 'TileIndexError', 'TileJob',
+      'TileWriteError', 'assembleJob', 'indexFromEnvironment', 'jobStatus', 'kubernetesJob', 'loadModel', 'planTileJob',
+      'readKernelBlock', 'readNpyInfo', 'runLocal', 'runTile', 'saveModel', 'slurmScript', 'tileAt', 'tileGrid', 'toYaml',
+    ],
+    types: [
+      'AssembleOptions', 'AssembleResult', 'BlockRange', 'FileHash', 'JobKernel', 'JobStatus', 'JobStatusOptions', 'KernelBlock',
+      'KubernetesJobOptions', 'LoadedModel', 'LocalRunEvent', 'LocalRunOptions', 'LocalRunSummary', 'NpyInfo', 'OpenTileJobOptions',
+      'PlanTileJobOptions', 'RunTileOptions', 'SavedModelInfo', 'SavedModelKind', 'SlurmScriptOptions', 'Temporary', 'TileGridSpec',
+      'TileJobManifest', 'TileOutcome', 'TileProblem', 'TileRecord', 'TileRef', 'TileState', 'VerifyLevel',
+    ],
+  },
 };
 
 /** Names that are implementation details of some capability; none may be exported by the root. */
@@ -142,6 +156,9 @@ const INTERNAL = [
   'StieltjesSolver', 'linearWidthProblem', 'LinearWidthSpec', 'hermitePolynomials', 'gaussianRule', 'activationSpec',
   // ntk, backend, random, special
   'explicitMemoryEstimate', 'defaultMaxBytes', 'ensureBackendSync', 'deriveSeed', 'erf', 'erfc',
+  // tiles
+  'writeFileAtomic', 'removeTemporariesSync', 'TEMPORARY', 'parseFaults', 'fireFault', 'tileState', 'readRecord', 'readManifest',
+  'encodeKernelTiles', 'tileBatches', 'viewRange', 'npyHeader', 'exitOnInterrupt',
   // display
   'DEFAULT_SWEEP_PARAMS', 'etaGrid', 'plotlyJson', 'MODULE_NAME', 'MODULE_VERSION',
 ];

@@ -22,6 +22,7 @@ import { oneStepSweepStream, singleIndexTeacher, type OneStepSweepRow } from 'nt
 import { gram, eigh, linalgInfo } from 'ntk-lab/linalg';
 import { openComm, registerTarget, openWidget, onWidgetOpened, display, cellSignal, commsAvailable, Comm, CommMessage, WidgetModel, DisplayHandle, CommUnavailableError } from 'ntk-lab/notebook';
 import { showSpectrum, SpectrumWidget, RiskWidget, KernelWidget, staticBundle, type SweepWidgetOptions } from 'ntk-lab/notebook';
+import { planTileJob, TileJob, runLocal, jobStatus, type TileJobManifest, type JobStatus } from 'ntk-lab/tiles';
 export async function cell(): Promise<void> {
   await ensureBackend();
   const comm: Comm = openComm('t', { a: 1 }, { b: [true, null] }, [new Float32Array(2), new DataView(new ArrayBuffer(1))]);
@@ -47,8 +48,9 @@ export async function cell(): Promise<void> {
   const rows: OneStepSweepRow[] = [];
   const options: SweepWidgetOptions = { n: 64, d: 8, width: 16 };
   const widget: SpectrumWidget = await showSpectrum(s);
+  const tiles: [TileJobManifest, JobStatus] | undefined = ok ? undefined : [await planTileJob('job', mlp({ inputDim: 2, widths: [3] }), [[1, 2]]), await jobStatus(await TileJob.open('job'))];
   console.log(ok, ResultStream, resultSchema, IpcEncoder, readResults, kernelTileBatch, hermite('relu').mu1, law.x.length, e.values, teacher,
-    rows, options, widget, RiskWidget, KernelWidget, staticBundle, oneStepSweepStream, linalgInfo().implementation);
+    rows, options, widget, RiskWidget, KernelWidget, staticBundle, oneStepSweepStream, linalgInfo().implementation, tiles, runLocal);
 }
 `;
 

@@ -83,7 +83,7 @@ async function assembledMatchesNtk(job: string, out: string): Promise<void> {
 /** PyYAML parses each document, jsonschema validates it against the focused batch/v1 Job schema. */
 function validate(documents: string[]): { doc: unknown; errors: string[] }[] {
   const request = JSON.stringify({ schema: path.join(REPO, 'test/tiles/batch-v1-job.schema.json'), documents });
-  const out = execFileSync(projectPython('pyyaml and jsonschema (jupyterlab brings both)'), [path.join(REPO, 'test/tiles/python/validate_k8s.py')], { input: request, encoding: 'utf8' });
+  const out = execFileSync(projectPython('pyyaml and jsonschema'), [path.join(REPO, 'test/tiles/python/validate_k8s.py')], { input: request, encoding: 'utf8' });
   return JSON.parse(out);
 }
 

@@ -69,7 +69,7 @@ export async function writeFileAtomic(path: string, chunks: readonly Uint8Array[
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOSPC' ? 'the disk is full' : err.code === 'EROFS' ? 'the file system is read-only' : 'the write failed';
     const detail = err.code && err.message.startsWith(err.code) ? err.message : `${err.code ?? err.name}: ${err.message}`;
-    throw new TileWriteError(`cannot write ${path}: ${why} (${detail}); the temporary file was removed, finished tiles are untouched`, err.code);
+    throw new TileWriteError(`cannot write ${path}: ${why} (${detail}); the temporary file was removed and nothing else was touched`, err.code);
   }
   await syncFolder(dirname(path));
   return written;

@@ -8,7 +8,7 @@
  * in `userDefinedMetadata.ntkLab`, and is rebuilt as an Mlp, so that the explicit method applies to it as before.
  * Any other tf.LayersModel is rebuilt by tfjs-layers from the topology (its layers must be registered classes).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -40,7 +40,7 @@ interface MlpMetadata {
   layers: DenseSpec[];
 }
 
-/** Writes `model` to `dir`/model.json and `dir`/weights.bin (atomically each). */
+/** Writes `model` to `dir`/model.json and `dir`/weights.bin (atomically each; `dir` is created if needed). */
 export async function saveModel(model: AutodiffModel, dir: string): Promise<SavedModelInfo> {
   const net = asMlp(model as Mlp);
   const layers = net ? net.model : model;
@@ -68,6 +68,7 @@ export async function saveModel(model: AutodiffModel, dir: string): Promise<Save
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
     ...(meta && { userDefinedMetadata: { ntkLab: meta } }),
   };
+  await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, WEIGHTS_BIN), [weights]);
   await writeFileAtomic(join(dir, MODEL_JSON), [Buffer.from(JSON.stringify(json, null, 1))]);
   const parameters = layers.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);

@@ -7,6 +7,7 @@
  *   <job>/model/weights.bin    the weights, bit for bit
  *   <job>/inputs/x1.arrow      the inputs (x2.arrow for a cross kernel)
  *   <job>/tiles/               <i>-<j>.arrow and <i>-<j>.json per finished tile (empty at first)
+ *   <job>/logs/                for Slurm's per-task logs
  *
  * Planning also computes the 1 x 1 kernel of the first example, which checks that model, inputs and options
  * work together before a cluster is asked to run anything, and tells the output count and component labels.

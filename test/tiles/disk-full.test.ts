@@ -58,7 +58,7 @@ test('a full disk (tmpfs) fails the write with a named error, loses no finished 
     const ok = rcs.filter((c) => c === 0).length;
     assert.ok(ok >= 1 && ok < 10, `some tiles fit, some do not: ${rcs.join(' ')}`);
     assert.ok(rcs.slice(ok).every((c) => c === 2), `after the first failure every worker fails with exit 2: ${rcs.join(' ')}`);
-    assert.match(text, /TileWriteError: cannot write \S+\.(arrow|json): the disk is full \(ENOSPC: .*\); the temporary file was removed, finished tiles are untouched/);
+    assert.match(text, /TileWriteError: cannot write \S+\.(arrow|json): the disk is full \(ENOSPC: .*\); the temporary file was removed and nothing else was touched/);
     assert.equal(/--- temporaries\n(\d+)/.exec(text)?.[1], '0', 'no temporary file left on the full disk');
     assert.match(text, new RegExp(`done ${ok}, missing \\d+, corrupt \\d+ \\(checksums checked\\)`));
     const section = (name: string): string[] => text.split(`--- ${name}\n`)[1].split('\n---')[0].split('\n').map((l) => l.trim()).filter(Boolean);

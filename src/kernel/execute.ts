@@ -53,6 +53,10 @@ export class Executions {
   private count = 0;
   // While set, arriving cells are aborted: from a failure (with stop_on_error) until the socket is drained.
   private aborting = false;
+  // Resolves when that drain ends. Aborted replies wait for it: a client that sends its next request after seeing
+  // the last 'aborted' reply must find the kernel no longer aborting (on a loaded machine the drain could outlast
+  // that round trip, and the next burst's first cell was aborted too).
+  private abortDrain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ExecuteDeps) {}
 
@@ -86,8 +90,10 @@ export class Executions {
       item.started = new Date().toISOString();
       try {
         this.deps.iopub.status('busy', item.req.header);
-        if (item.aborted) this.send(item, { status: 'aborted' });
-        else await this.run(item);
+        if (item.aborted) {
+          await this.abortDrain;
+          this.send(item, { status: 'aborted' });
+        } else await this.run(item);
       } catch (e) {
         this.failed(item, e);
       } finally {
@@ -159,7 +165,7 @@ export class Executions {
     const stop = (): void => {
       this.aborting = false;
     };
-    this.deps.drained().then(stop, (e: unknown) => {
+    this.abortDrain = this.deps.drained().then(stop, (e: unknown) => {
       stop();
       this.deps.log.error(`waiting for queued requests after a failed cell: ${String(e)}`);
     });

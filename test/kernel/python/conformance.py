@@ -440,7 +440,18 @@ class StatusRecorder:
         self.running = True
         self.thread = threading.Thread(target=self.read, daemon=True)
         self.thread.start()
-        time.sleep(0.5)  # the subscription reaches the kernel's PUB socket
+        # ZeroMQ's slow joiner: a SUB sees nothing until its subscription has reached the PUB, which a fixed pause
+        # does not guarantee on a loaded machine (the fuzz's first requests then lost both their statuses). Probe
+        # with kernel_info requests until this socket has seen one's idle status.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            probe = s.send("kernel_info_request", {})
+            until = time.monotonic() + 1.0
+            while time.monotonic() < until and "idle" not in self.states.get(probe, ()):
+                s.poll(0.05)
+            if "idle" in self.states.get(probe, ()):
+                return
+        raise AssertionError("the status recorder's SUB socket saw no status within 30 s")
 
     def read(self):
         while self.running:
@@ -495,7 +506,11 @@ def scenario_fuzz(s, r, code, seed=16, count=1000):
         if len(replies_by_id()) == len(expected):
             break
     got = replies_by_id()
-    time.sleep(0.3)  # the last idle statuses
+    # The recorder's thread reads IOPub while this one sends; on a loaded machine it lags seconds behind, so wait
+    # for the statuses themselves (a fixed pause missed the last requests' busy and idle alike) before judging.
+    status_deadline = time.monotonic() + 30
+    while time.monotonic() < status_deadline and any("idle" not in statuses.states.get(i, ()) for i in expected):
+        time.sleep(0.1)
     statuses.close()
     idle = {i for i, states in statuses.states.items() if "idle" in states}
     busy = {i for i, states in statuses.states.items() if "busy" in states}

@@ -18,6 +18,14 @@ export interface DenseSpec {
   bias: boolean;
   /** Activation applied to this layer's pre-activation ('linear' for the output layer). */
   activation: ActivationName;
+  /**
+   * Variance of the weight entries at initialisation (mlp: 1 in the NTK parameterisation, weightStd^2 / inDim in
+   * the standard one). Only the infinite-width limits (ntk-lab/theory's ntkLimit, ...) read it; layers described
+   * by hand may leave it out, and then have no limit.
+   */
+  weightVariance?: number;
+  /** Variance of the bias entries at initialisation (mlp: 1 in the NTK parameterisation, biasStd^2 in the standard one). */
+  biasVariance?: number;
 }
 
 interface ScaledDenseArgs {

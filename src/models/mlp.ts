@@ -226,6 +226,8 @@ export function mlp(options: MlpOptions): Mlp {
   for (let l = 1; l < dims.length; l++) {
     const fanIn = dims[l - 1];
     const ntkParam = parameterization === 'ntk';
+    const wStd = ntkParam ? 1 : sw / Math.sqrt(fanIn);
+    const bStd = ntkParam ? 1 : sb;
     specs.push({
       inDim: fanIn,
       outDim: dims[l],
@@ -233,9 +235,9 @@ export function mlp(options: MlpOptions): Mlp {
       biasMultiplier: ntkParam ? sb : 1,
       bias,
       activation: l === dims.length - 1 ? 'linear' : act,
+      weightVariance: wStd * wStd,
+      biasVariance: bias ? bStd * bStd : 0,
     });
-    const wStd = ntkParam ? 1 : sw / Math.sqrt(fanIn);
-    const bStd = ntkParam ? 1 : sb;
     weights.push({
       W: new Rng(deriveSeed(seed, `layer${l}/weight`)).normals32(fanIn * dims[l], wStd),
       b: bias ? new Rng(deriveSeed(seed, `layer${l}/bias`)).normals32(dims[l], bStd) : null,

@@ -27,8 +27,8 @@ export function twoLayer(options: TwoLayerOptions): Mlp {
   const seed = options.seed ?? 0;
   return new Mlp(
     [
-      { inDim: d, outDim: N, weightMultiplier: 1, biasMultiplier: 1, bias: false, activation: act },
-      { inDim: N, outDim: 1, weightMultiplier: 1 / Math.sqrt(N), biasMultiplier: 1, bias: false, activation: 'linear' },
+      { inDim: d, outDim: N, weightMultiplier: 1, biasMultiplier: 1, bias: false, activation: act, weightVariance: 1 / d, biasVariance: 0 },
+      { inDim: N, outDim: 1, weightMultiplier: 1 / Math.sqrt(N), biasMultiplier: 1, bias: false, activation: 'linear', weightVariance: 1 / N, biasVariance: 0 },
     ],
     [
       { W: new Rng(deriveSeed(seed, 'W')).normals32(d * N, 1 / Math.sqrt(d)), b: null },

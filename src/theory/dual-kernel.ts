@@ -24,7 +24,7 @@ const MEHLER_MAX_RHO = 0.6;
 const PAIR_NODES = 96;
 
 /** Closed form of E g(u) g(v), (u, v) with variances qa, qb and covariance c, where one is known. */
-function closedForm(name: string, of: DualOf): ((qa: number, qb: number, c: number) => number) | undefined {
+export function closedForm(name: string, of: DualOf): ((qa: number, qb: number, c: number) => number) | undefined {
   if (name === 'relu' && of === 'phi') {
     return (qa, qb, c) => {
       const s = Math.sqrt(qa * qb);

@@ -65,15 +65,16 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
   },
   './theory': {
     values: [
-      'ConvergenceError', 'deformedSemicircle', 'densityTable', 'discreteMeasure', 'expectedKernel', 'expectedPair', 'fanWangCk',
-      'fanWangNtk', 'fanWangNtkCoefficients', 'gaussHermite', 'gaussLegendre', 'gaussianExpectation', 'hermite', 'lawCurve',
-      'lawDensity', 'marchenkoPastur', 'marchenkoPasturDensity', 'pointMass', 'semicircle', 'semicircleDensity', 'theoryFor',
+      'ConvergenceError', 'LimitKernel', 'ckLimit', 'deformedSemicircle', 'densityTable', 'discreteMeasure', 'expectedKernel',
+      'expectedPair', 'fanWangCk', 'fanWangNtk', 'fanWangNtkCoefficients', 'gaussHermite', 'gaussLegendre', 'gaussianExpectation',
+      'hermite', 'infiniteWidthKernels', 'lawCurve', 'lawDensity', 'limitLayers', 'marchenkoPastur', 'marchenkoPasturDensity',
+      'nngpLimit', 'ntkLimit', 'pointMass', 'semicircle', 'semicircleDensity', 'theoryFor',
     ],
     types: [
-      'ActivationSpec', 'AssumptionCheck', 'Atom', 'Complex', 'DeformedSemicircleParams', 'DensityCurve', 'DiscreteMeasure',
-      'DualOf', 'FanWangCkParams', 'FanWangInput', 'FanWangLayer', 'FanWangNtkParams', 'FixedPointProblem', 'HermiteExpansion',
-      'HermiteOptions', 'LawDensity', 'LawDensityOptions', 'MarchenkoPasturParams', 'QuadratureRule', 'SpectralLaw',
-      'TheoryOptions', 'TheoryResult',
+      'ActivationSpec', 'AssumptionCheck', 'Atom', 'CkLimitOptions', 'Complex', 'DeformedSemicircleParams', 'DensityCurve',
+      'DiscreteMeasure', 'DualOf', 'FanWangCkParams', 'FanWangInput', 'FanWangLayer', 'FanWangNtkParams', 'FixedPointProblem',
+      'HermiteExpansion', 'HermiteOptions', 'InfiniteWidthKernels', 'LawDensity', 'LawDensityOptions', 'LimitLayer', 'LimitModel',
+      'LimitOptions', 'MarchenkoPasturParams', 'QuadratureRule', 'SpectralLaw', 'TheoryOptions', 'TheoryResult',
     ],
   },
   './arrow': {

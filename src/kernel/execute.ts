@@ -53,9 +53,9 @@ export class Executions {
   private count = 0;
   // While set, arriving cells are aborted: from a failure (with stop_on_error) until the socket is drained.
   private aborting = false;
-  // Resolves when that drain ends. Aborted replies wait for it: a client that sends its next request after seeing
-  // the last 'aborted' reply must find the kernel no longer aborting (on a loaded machine the drain could outlast
-  // that round trip, and the next burst's first cell was aborted too).
+  // Resolves when that drain ends. The error reply and the aborted replies wait for it: a client that sends its next
+  // request after seeing any of them must find the kernel no longer aborting (on a loaded machine the drain could
+  // outlast that round trip, and the next cell was aborted too).
   private abortDrain: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ExecuteDeps) {}
@@ -143,8 +143,14 @@ export class Executions {
     const error = outcome.error();
     iopub.publish('error', { ...error }, { parent: req.header });
     const engineInfo = { engine_uuid: this.deps.engine, engine_id: -1, method: 'execute' };
+    if (content.stop_on_error !== false && !silent) {
+      // The reply waits for the drain too: what the client sent before it knew of the failure is aborted, and
+      // whatever it sends after seeing the error reply runs (otherwise a quick follow-up inside the drain window
+      // was aborted as well).
+      this.abortArrived();
+      await this.abortDrain;
+    }
     this.send(item, { status: 'error', execution_count: count, ...error, engine_info: engineInfo, user_expressions: {}, payload: [] });
-    if (content.stop_on_error !== false && !silent) this.abortArrived();
   }
 
   /** The execute_result of the cell's last value; its repr methods' failures go to the cell's stderr. */

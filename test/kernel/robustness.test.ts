@@ -148,7 +148,7 @@ test('a status that throws (the issue-16 wedge) is logged and answered, and the 
   assert.equal(q.ex.busy(), false);
 });
 
-test('stop_on_error: cells queued behind a failure, and those arriving until the socket is drained, are aborted', async () => {
+test('stop_on_error: cells queued behind a failure, and those arriving until the socket is drained, are aborted; the error reply waits for the drain', async () => {
   let drain: () => void = () => undefined;
   const q = queue({ drained: () => new Promise((r) => (drain = r)) });
   q.cells.set('fail', async () => (q.outcome.record([new Error('boom')]), false));
@@ -158,8 +158,10 @@ test('stop_on_error: cells queued behind a failure, and those arriving until the
   q.send('c', '1');
   await new Promise((r) => setTimeout(r, 60));
   q.send('d', '2'); // arrives while draining: queued before the failure was handled
-  await q.ex.settled();
+  // The failure's reply waits for the drain: a client cannot yet send anything it would know to follow the error.
+  assert.deepEqual(q.replies.map(([id, c]) => `${id}:${c.status}`), ['a:ok']);
   drain();
+  await q.ex.settled();
   await new Promise((r) => setImmediate(r));
   q.send('e', '3'); // after the drain: runs
   q.send('f', 'fail', { stop_on_error: false });

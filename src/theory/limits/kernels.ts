@@ -18,7 +18,7 @@ import { firstNonFinite, type InputBatch, toInputMatrix } from '../../ntk/input'
 import type { KernelKind, OutputLayout } from '../../ntk/kernel';
 import { LimitKernel, outputLayout } from './limit-kernel';
 import { type LimitLayer, type LimitModel, limitLayers } from './layers';
-import { type InfiniteWidthKernels, infiniteWidthRecursion } from './recursion';
+import { type InfiniteWidthKernels, type RecursionNeeds, infiniteWidthRecursion } from './recursion';
 
 /** Options of ntkLimit and nngpLimit. */
 export interface LimitOptions {
@@ -56,13 +56,13 @@ interface Computed {
   ms: number;
 }
 
-function compute(fn: string, model: LimitModel, x1: InputBatch, x2: InputBatch | undefined): Computed {
+function compute(fn: string, model: LimitModel, x1: InputBatch, x2: InputBatch | undefined, needs: RecursionNeeds = {}): Computed {
   const start = performance.now();
   const layers = limitLayers(model, fn);
   const d0 = layers[0].inDim;
   const m1 = toInput64(x1, 'x1', d0);
   const m2 = x2 === undefined ? undefined : toInput64(x2, 'x2', d0);
-  const kernels = infiniteWidthRecursion(layers, m1, m2);
+  const kernels = infiniteWidthRecursion(layers, m1, m2, needs);
   return { layers, kernels, ms: performance.now() - start };
 }
 
@@ -117,7 +117,7 @@ export function ntkLimit(model: LimitModel, x1: InputBatch, x2?: InputBatch, opt
  */
 export function nngpLimit(model: LimitModel, x1: InputBatch, x2?: InputBatch, opts: LimitOptions = {}): LimitKernel {
   const layout = checkLayout('nngpLimit', opts.outputs ?? 'trace');
-  const c = compute('nngpLimit', model, x1, x2);
+  const c = compute('nngpLimit', model, x1, x2, { ntk: false });
   return finish('nngpLimit', c, c.kernels.nngp[c.kernels.nngp.length - 1], outputsOf(c), 'ck', 'nngp:limit', layout, 'Sigma_{L+1} ⊗ I_k, the outputs\' covariance');
 }
 
@@ -128,7 +128,7 @@ export function ckLimit(model: LimitModel, x1: InputBatch, x2?: InputBatch, opts
   if (!Number.isInteger(layer) || layer < 0 || layer > hidden) {
     throw new InvalidOptionError(`ckLimit: layer must be an integer in 0..${hidden} (the hidden layers of this model), got ${String(layer)}`);
   }
-  const c = compute('ckLimit', model, x1, x2);
+  const c = compute('ckLimit', model, x1, x2, { ntk: false, layer });
   return finish('ckLimit', c, c.kernels.ck[layer], 1, 'ck', `ck:layer${layer}:limit`, 'trace', `K_${layer} = lim h_l . h_l' / n_l`);
 }
 

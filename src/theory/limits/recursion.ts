@@ -92,11 +92,19 @@ function dual(map: DualMap, sigma: Blocks, n1: number, n2: number, symmetric: bo
   return { d1: e1, d2: symmetric ? e1 : d2.map((q) => map.diagonal(q)), cross };
 }
 
+/** What a caller needs of the recursion: the NTK (which needs every Kdot) or not, and up to which layer. */
+export interface RecursionNeeds {
+  /** Compute Theta_l (default true); without it `ntk` is empty and each layer costs half. */
+  ntk?: boolean;
+  /** Stop after K_layer (0..L; default L + 1, everything): ckLimit of a lower layer needs no more. */
+  layer?: number;
+}
+
 /**
  * NNGP, NTK and CK limits of the MLP `layers` (checked by ./layers' limitLayers first) on x1 (n1 x d0) against x2
  * (n2 x d0; x1 itself when omitted). Inputs are float64 matrices (the public functions convert theirs).
  */
-export function infiniteWidthRecursion(layers: readonly LimitLayer[], x1: Matrix<Float64Array>, x2?: Matrix<Float64Array>): InfiniteWidthKernels {
+export function infiniteWidthRecursion(layers: readonly LimitLayer[], x1: Matrix<Float64Array>, x2?: Matrix<Float64Array>, needs: RecursionNeeds = {}): InfiniteWidthKernels {
   const d0 = layers[0].inDim;
   for (const [name, x] of [['x1', x1], ['x2', x2]] as const) {
     if (x && x.cols !== d0) throw new ShapeError(`${name}: inputs have dimension ${x.cols}, the model expects ${d0} (shape [${x.rows}, ${x.cols}])`);
@@ -108,21 +116,25 @@ export function infiniteWidthRecursion(layers: readonly LimitLayer[], x1: Matrix
   let k = gram(x1, x2 ?? null);
   const ck = [k.cross];
   let sigma = affine(k, factors[0].s2, factors[0].bias2, symmetric);
-  let theta = k.cross.map((v) => factors[0].kappa * v + factors[0].biasKappa);
+  const withNtk = needs.ntk ?? true;
+  const last = Math.min(factors.length - 1, needs.layer ?? factors.length - 1);
+  let theta = withNtk ? k.cross.map((v) => factors[0].kappa * v + factors[0].biasKappa) : new Float64Array(0);
   const nngp = [sigma.cross];
-  const ntk = [theta];
-  for (let l = 1; l < factors.length; l++) {
+  const ntk = withNtk ? [theta] : [];
+  for (let l = 1; l <= last; l++) {
     const act = factors[l - 1].activation;
     k = dual(new DualMap(act, 'phi'), sigma, n1, n2, symmetric, true);
-    const kdot = dual(new DualMap(act, 'dphi'), sigma, n1, n2, symmetric, false).cross;
     const f = factors[l];
-    const next = new Float64Array(n1 * n2);
-    for (let p = 0; p < next.length; p++) next[p] = f.kappa * k.cross[p] + f.biasKappa + f.s2 * kdot[p] * theta[p];
+    if (withNtk) {
+      const kdot = dual(new DualMap(act, 'dphi'), sigma, n1, n2, symmetric, false).cross;
+      const next = new Float64Array(n1 * n2);
+      for (let p = 0; p < next.length; p++) next[p] = f.kappa * k.cross[p] + f.biasKappa + f.s2 * kdot[p] * theta[p];
+      theta = next;
+      ntk.push(theta);
+    }
     sigma = affine(k, f.s2, f.bias2, symmetric);
-    theta = next;
     ck.push(k.cross);
     nngp.push(sigma.cross);
-    ntk.push(theta);
   }
   return { n1, n2, symmetric, nngp, ntk, ck };
 }

@@ -15,6 +15,7 @@ import { kernelRidge } from '../../src/predict';
 import { Rng } from '../../src/random';
 import { LimitKernel, ckLimit, infiniteWidthKernels, limitLayers, nngpLimit, ntkLimit } from '../../src/theory';
 import { setupBackend } from '../helpers/setup';
+import { relFrobenius } from '../helpers/finite-differences';
 
 before(setupBackend);
 
@@ -23,15 +24,6 @@ const rng = new Rng(77);
 const x1 = { rows: 9, cols: D, data: rng.normals32(9 * D) };
 const x2 = { rows: 7, cols: D, data: rng.normals32(7 * D) };
 
-function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 test("layouts follow ntk()'s: a 3-output network of width 2048 is within 6% of the limit in 'trace', 'full' and 'diagonal'", async () => {
   const net = mlp({ inputDim: D, widths: [2048], outputDim: 3, activation: 'erf', seed: 4 });

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACTIVATIONS, type ActivationName, type MlpOptions, mlp } from '../../src/models';
 import { ckLimit, infiniteWidthKernels, nngpLimit, ntkLimit } from '../../src/theory';
+import { relFrobenius } from '../helpers/finite-differences';
 
 interface Case {
   config: Required<Omit<MlpOptions, 'seed'>>;
@@ -34,16 +35,6 @@ const dir = path.resolve(__dirname, '../../../test/fixtures/limits');
 // tighter bound keeps the test sensitive to a small slip (a wrong node count shows as 1e-10 to 1e-7).
 const TOL = 1e-9;
 
-function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** Largest entry error relative to the largest entry: a wrong small entry cannot hide behind the Frobenius norm of the others. */
 function relMax(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -12,6 +12,7 @@ import { ck, ntk } from '../../src/ntk';
 import { Rng } from '../../src/random';
 import { ckLimit, limitLayers, ntkLimit } from '../../src/theory';
 import { setupBackend } from '../helpers/setup';
+import { relFrobenius } from '../helpers/finite-differences';
 
 before(setupBackend);
 
@@ -19,15 +20,6 @@ const N = 20;
 const D = 8;
 const x = { rows: N, cols: D, data: new Rng(20240518).normals32(N * D) };
 
-function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** Least-squares slope of log(err) against log(width). */
 function slope(widths: number[], errs: number[]): number {

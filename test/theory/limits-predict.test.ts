@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ACTIVATIONS, type MlpOptions, mlp } from '../../src/models';
 import { gradientDescentMse, kernelRidge } from '../../src/predict';
 import { LimitKernel, ntkLimit } from '../../src/theory';
+import { relFrobenius } from '../helpers/finite-differences';
 
 interface Predict {
   y: number[];
@@ -32,15 +33,6 @@ interface Fixture {
 
 const dir = path.resolve(__dirname, '../../../test/fixtures/limits');
 
-function relErr(got: ArrayLike<number>, want: number[]): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want.length; i++) {
-    num += (got[i] - want[i]) ** 2;
-    den += want[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 for (const act of ACTIVATIONS) {
   test(`${act}: kernelRidge and gradientDescentMse with ntkLimit kernels match numpy's predictions to 1e-8`, async () => {
@@ -58,10 +50,10 @@ for (const act of ACTIVATIONS) {
         const KtestTrain = ntkLimit(net, x2, x1, { outputs: layout });
         assert.ok(Ktrain instanceof LimitKernel && Ktrain.layout === layout);
         const ridge = await kernelRidge(Ktrain, y, KtestTrain, p.lambda);
-        assert.ok(relErr(ridge.data, p.ridge) < 1e-8, `${layout} ridge: ${relErr(ridge.data, p.ridge)}`);
+        assert.ok(relFrobenius(ridge.data, p.ridge) < 1e-8, `${layout} ridge: ${relFrobenius(ridge.data, p.ridge)}`);
         const gd = await gradientDescentMse(Ktrain, y, KtestTrain, { lr: p.lr });
-        assert.ok(relErr(gd.at(p.t).data, p.gd) < 1e-8, `${layout} gd at t = ${p.t}: ${relErr(gd.at(p.t).data, p.gd)}`);
-        assert.ok(relErr(gd.at(Infinity).data, p.gdInfinity) < 1e-8, `${layout} gd at t = Infinity: ${relErr(gd.at(Infinity).data, p.gdInfinity)}`);
+        assert.ok(relFrobenius(gd.at(p.t).data, p.gd) < 1e-8, `${layout} gd at t = ${p.t}: ${relFrobenius(gd.at(p.t).data, p.gd)}`);
+        assert.ok(relFrobenius(gd.at(Infinity).data, p.gdInfinity) < 1e-8, `${layout} gd at t = Infinity: ${relFrobenius(gd.at(Infinity).data, p.gdInfinity)}`);
       }
     } finally {
       net.dispose();

@@ -33,16 +33,8 @@ export function gaussianMatrix(n: number, d: number, seed: number): { rows: numb
 }
 
 /** ||a - b||_F / ||b||_F. */
-export function relativeError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
-  let e = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    e += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(e / n);
-}
+/** ||a - b||_F / ||b||_F (the shared test helper, under the name these tests use). */
+export { relFrobenius as relativeError } from '../helpers/finite-differences';
 
 /** A running CLI: its process, and its output so far. */
 export interface Cli {

@@ -11,10 +11,11 @@ import * as path from 'path';
 import type { FloatArray } from './matrix';
 
 /**
- * What an async call resolves to: LAPACK's info and the arrays it wrote, allocated by the addon, in the order of
- * the routine's output arguments (which the caller passes as null). An async call never touches the caller's
- * arrays off the main thread: JavaScript runs meanwhile and could detach or shrink them; what it reads is
- * copied before it returns (src/linalg/native/staging.h).
+ * What an async call resolves to: LAPACK's info and the arrays it allocated, in the order of the routine's output
+ * arguments the caller passed as null. What an async call reads is copied before it returns (JavaScript runs
+ * meanwhile and could change, detach or shrink it); an output the caller passes (gemm's and syrk's c: the NTK's
+ * reused scratch blocks) is written in place, kept alive, and refused when resizable or shared
+ * (src/linalg/native/staging.h).
  */
 export interface AsyncResult {
   info: number;
@@ -24,10 +25,10 @@ export interface AsyncResult {
 export interface NativeAddon {
   /** C (m x n) = alpha op(A) op(B) via cblas_?gemm (row-major); precision from the arrays (all equal). Async outputs: [c]. */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: false): number;
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: null, async: true): Promise<AsyncResult>;
+  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray | null, async: true): Promise<AsyncResult>;
   /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. Async outputs: [c]. */
   syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: false): number;
-  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: null, async: true): Promise<AsyncResult>;
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray | null, async: true): Promise<AsyncResult>;
   /**
    * dsyevd: w <- eigenvalues of the symmetric a (n x n; LAPACK reads its row-major upper triangle); with vectors, a <- row-major
    * eigenvectors (column j pairs with w[j]). Async outputs: [vectors, w] with vectors, [w] without (a is read, not written).

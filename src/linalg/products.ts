@@ -116,8 +116,10 @@ export async function matmulAsync<T extends FloatArray>(a: Matrix<T>, b: Matrix<
   }
   const { addon } = active();
   if (addon) {
-    const { outputs: [c] } = await addon.gemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, a.data, b.data, null, true);
-    return placed(p.m, p.n, c as T, opts.out && p.out);
+    // Into the caller's opts.out in place (no copy back), else into an array the addon allocates.
+    const out = opts.out ? p.out() : undefined;
+    const { outputs } = await addon.gemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, a.data, b.data, out ? out.data : null, true);
+    return out ?? { rows: p.m, cols: p.n, data: outputs[0] as T };
   }
   const r = await runInWorker({ op: 'gemm', transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, alpha: p.alpha, a: a.data, b: b.data });
   return placed(p.m, p.n, r.c as T, opts.out && p.out);
@@ -167,8 +169,9 @@ export async function gramAsync<T extends FloatArray>(a: Matrix<T>, opts: GramOp
   }
   const { addon } = active();
   if (addon) {
-    const { outputs: [c] } = await addon.syrk(p.trans, p.n, p.k, p.alpha, a.data, null, true);
-    return placed(p.n, p.n, c as T, opts.out && p.out);
+    const out = opts.out ? p.out() : undefined;
+    const { outputs } = await addon.syrk(p.trans, p.n, p.k, p.alpha, a.data, out ? out.data : null, true);
+    return out ?? { rows: p.n, cols: p.n, data: outputs[0] as T };
   }
   const r = await runInWorker({ op: 'syrk', trans: p.trans, n: p.n, k: p.k, alpha: p.alpha, a: a.data });
   return placed(p.n, p.n, r.c as T, opts.out && p.out);

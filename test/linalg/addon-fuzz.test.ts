@@ -133,7 +133,7 @@ describe('the addon under fuzzing', { skip }, () => {
     });
   }
 
-  it('an async call is unaffected by detaching or shrinking its inputs right after it starts', async () => {
+  it('an async call is unaffected by detaching or shrinking its inputs right after it starts; caller outputs written in place only when they cannot shrink', async () => {
     const { loadAddon } = await import('../../src/linalg/native');
     const loaded = loadAddon();
     assert.ok('addon' in loaded);
@@ -158,5 +158,14 @@ describe('the addon under fuzzing', { skip }, () => {
     const { info, outputs } = await pending;
     assert.equal(info, 0);
     assert.deepEqual(outputs[0], expected);
+    // A caller's output is written in place (the NTK's reused blocks), unless it could shrink or is shared.
+    const c = new Float64Array(n * n);
+    const inPlace = await addon.gemm(false, false, n, n, k, 1, a, b, c, true);
+    assert.deepEqual([inPlace.info, inPlace.outputs.length], [0, 0]);
+    assert.deepEqual(c, expected);
+    const shrinkable = new Float64Array(new Resizable(8 * n * n, { maxByteLength: 8 * n * n }));
+    assert.throws(() => addon.gemm(false, false, n, n, k, 1, a, b, shrinkable, true), /argument 8 must not be a resizable ArrayBuffer in an async call/);
+    const shared = new Float64Array(new SharedArrayBuffer(8 * n * n));
+    assert.throws(() => addon.gemm(false, false, n, n, k, 1, a, b, shared, true), /argument 8 must be backed by a plain ArrayBuffer/);
   });
 });

@@ -118,7 +118,6 @@ describe('the native addon itself rejects garbage without crashing', { skip: add
     assert.equal(addon.syevd(2, new Float64Array([2, 0, 0, 1]), w, false, false), 0);
     assert.deepEqual(Array.from(w), [1, 2]);
     // Async: the addon allocates what it writes (the output argument must be null) and resolves to it.
-    assert.throws(() => addon.syevd(2, new Float64Array([2, 0, 0, 1]), w, false, true), /argument 2 must be null in an async call/);
     const r = (await addon.syevd(2, new Float64Array([2, 0, 0, 1]), null, false, true)) as { info: number; outputs: Float64Array[] };
     assert.equal(r.info, 0);
     assert.deepEqual(Array.from(r.outputs[0]), [1, 2]);

@@ -281,6 +281,7 @@ class JobWorker : public Napi::AsyncWorker {
       : Napi::AsyncWorker(env, "ntk_linalg"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)),
         copies_(std::move(staging.copies_)) {
     for (const auto& o : staging.outputs()) outputs_.push_back(Napi::Persistent(o));
+    for (const auto& o : staging.held()) held_.push_back(Napi::Persistent(o));
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
@@ -305,6 +306,7 @@ class JobWorker : public Napi::AsyncWorker {
   // The arrays the job writes (allocated by the addon, unreachable from JavaScript until OnOK) and the
   // addon-owned copies of what it reads (Staging): nothing JavaScript can detach is touched off the main thread.
   std::vector<Napi::ObjectReference> outputs_;
+  std::vector<Napi::ObjectReference> held_;  // caller arrays written in place (Staging::Out)
   std::vector<std::unique_ptr<unsigned char[]>> copies_;
   int info_ = 0;
 };
@@ -352,7 +354,7 @@ Napi::Value GemmT(const Args& A) {
   job->b = st.In<T>(7, A.Size({k, n}));
   job->c = st.Out<T>(8, A.Size({m, n}));
   if (m == 0 || n == 0 || k == 0) {  // BLAS would reject leading dimensions of 0; the answer is zeros
-    if (!st.async()) std::fill(job->c, job->c + m * n, T(0));  // an async output is allocated zeroed
+    if (!A.info[8].IsNull()) std::fill(job->c, job->c + m * n, T(0));  // the caller's array; an allocated one is zeroed
     return Done(A.info.Env(), st);
   }
   return Dispatch(A.info.Env(), std::move(job), st);

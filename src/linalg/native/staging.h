@@ -39,13 +39,28 @@ class Staging {
     T* user = A_.Array<T>(i, need, &keep_);
     return async_ ? Copy(user, need) : user;
   }
-  // An array the call writes: the caller's (sync), or a new one returned in `outputs` (async; argument i must be null).
+  // An array the call writes: the caller's (sync, or async when the caller passes one: it is then kept alive and
+  // must not be resizable or shared), or a new one returned in `outputs` (async with null). Writing into the caller's
+  // array off the main thread is what the NTK's reused scratch blocks need (a copy back cost 16-27% of an NTK); the
+  // one way left to pull that memory away mid-call is to transfer the ArrayBuffer deliberately (docs/kernel.md's
+  // linalg notes say so), while every input is copied.
   template <typename T>
   T* Out(size_t i, int64_t need) {
-    if (!async_) return A_.Array<T>(i, need, &keep_);
-    if (!A_.info[i].IsNull()) A_.Fail(i, "must be null in an async call (the addon allocates what an async call writes and returns it)");
+    if (!async_ || !A_.info[i].IsNull()) {
+      T* user = A_.Array<T>(i, need, &keep_);
+      if (async_) {
+        Napi::Value buffer = A_.info[i].As<Napi::TypedArray>().Get("buffer");
+        if (!buffer.IsArrayBuffer()) A_.Fail(i, "must be backed by a plain ArrayBuffer in an async call (not a SharedArrayBuffer)");
+        Napi::Value resizable = buffer.As<Napi::Object>().Get("resizable");
+        if (resizable.IsBoolean() && resizable.As<Napi::Boolean>().Value()) A_.Fail(i, "must not be a resizable ArrayBuffer in an async call");
+        held_.push_back(A_.info[i].As<Napi::Object>());
+      }
+      return user;
+    }
     return Allocate<T>(need);
   }
+  // Caller arrays an async call writes into, kept alive by the worker until it finishes.
+  const std::vector<Napi::Object>& held() const { return held_; }
   // An array the call reads and writes as its result: the caller's (sync), or a copy returned in `outputs` (async).
   template <typename T>
   T* InOut(size_t i, int64_t need) {
@@ -118,6 +133,7 @@ class Staging {
   bool async_;
   std::vector<Napi::Object> keep_;
   std::vector<Napi::Object> outputs_;
+  std::vector<Napi::Object> held_;
 
  public:
   // Addon-owned copies of what an async call reads; moved into the worker, freed when it finishes.

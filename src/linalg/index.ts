@@ -11,9 +11,9 @@
  *
  * All matrices are row-major `{ rows, cols, data }` over Float32Array/Float64Array. Every `*Async`
  * variant runs large problems off the event loop (libuv thread pool for the addon, a worker thread for
- * the fallback); the addon copies what it reads before the call returns and writes only into arrays it
- * allocates, so inputs may be changed, transferred or resized meanwhile (the copy costs a few percent of an
- * NTK: the products' inputs are the n x d features, not the n x n results). The addon runs one BLAS/LAPACK
+ * the fallback); the addon copies what it reads before the call returns, so inputs may be changed,
+ * transferred or resized meanwhile; it writes into arrays it allocates, or in place into an `opts.out` (which
+ * must not be resizable or shared, and must not be transferred until the call settles). The addon runs one BLAS/LAPACK
  * call at a time (OpenBLAS already uses every core, and is not reliably re-entrant): a sync call made
  * while an async one is running waits for it.
  *

@@ -11,8 +11,6 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mlp } from '../../src/models';
-import { ntk } from '../../src/ntk';
 import type { Kernel } from '../../src/ntk/kernel';
 import { kubernetesJob } from '../../src/tiles/cluster';
 import { TileIndexError } from '../../src/tiles/errors';
@@ -20,18 +18,14 @@ import { TileJob } from '../../src/tiles/job';
 import { readKernelBlock } from '../../src/tiles/npy';
 import { indexFromEnvironment } from '../../src/tiles/worker';
 import { projectPython } from '../helpers/venv';
-import { setupBackend } from '../helpers/setup';
-import { BIN, REPO, gaussianMatrix, relativeError, runCli, tempDir } from './helpers';
+import { BIN, REPO, relativeError, runCli, tempDir, ACCEPTANCE_PLAN, acceptanceKernel } from './helpers';
 
-const PLAN = ['--widths', '64,64', '--n', '3000', '--input-dim', '8', '--seed', '0', '--tile', '800'];
+const PLAN = ACCEPTANCE_PLAN;
 const COMMAND = `${process.execPath} ${BIN}`;
 let direct: Kernel;
 
 before(async () => {
-  await setupBackend();
-  const net = mlp({ inputDim: 8, widths: [64, 64], seed: 0 });
-  direct = await ntk(net, gaussianMatrix(3000, 8, 1));
-  net.dispose();
+  direct = await acceptanceKernel();
 });
 
 interface Ran {

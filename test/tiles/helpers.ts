@@ -3,7 +3,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mlp } from '../../src/models';
+import { ntk } from '../../src/ntk';
+import type { Kernel } from '../../src/ntk/kernel';
 import { Rng } from '../../src/random';
+import { setupBackend } from '../helpers/setup';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const BIN = path.join(REPO, 'bin', 'ntk-lab.js');
@@ -90,4 +94,19 @@ export function temporaries(job: string): { file: string; pid: number }[] {
     const m = /^\.(.+)\.tmp-[A-Za-z0-9._-]+-(\d+)-[0-9a-f]+$/.exec(file);
     return m ? [{ file, pid: Number(m[2]) }] : [];
   });
+}
+
+// The CLI's plan of the acceptance jobs: a seeded MLP 8-64-64-1 on Gaussian inputs from seed + 1 (as `ntk-lab ntk`),
+// n = 3000 in tiles of 800 (10 tiles of the upper half).
+export const ACCEPTANCE_PLAN = ['--widths', '64,64', '--n', '3000', '--input-dim', '8', '--seed', '0', '--tile', '800'];
+
+/** The kernel of ACCEPTANCE_PLAN computed directly by ntk(): what every assembled job must equal. */
+export async function acceptanceKernel(): Promise<Kernel> {
+  await setupBackend();
+  const net = mlp({ inputDim: 8, widths: [64, 64], seed: 0 });
+  try {
+    return await ntk(net, gaussianMatrix(3000, 8, 1));
+  } finally {
+    net.dispose();
+  }
 }

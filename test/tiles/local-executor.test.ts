@@ -10,21 +10,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kernel } from '../../src/ntk/kernel';
-import { mlp } from '../../src/models';
-import { ntk } from '../../src/ntk';
 import { readKernelBlock } from '../../src/tiles/npy';
-import { setupBackend } from '../helpers/setup';
-import { gaussianMatrix, relativeError, runCli, startCli, tempDir, temporaries, waitFor } from './helpers';
+import { relativeError, runCli, startCli, tempDir, temporaries, waitFor, ACCEPTANCE_PLAN, acceptanceKernel } from './helpers';
 
-// The CLI's plan: a seeded MLP 8-64-64-1 on Gaussian inputs from seed + 1 (as `ntk-lab ntk`).
-const PLAN = ['--widths', '64,64', '--n', '3000', '--input-dim', '8', '--seed', '0', '--tile', '800'];
+const PLAN = ACCEPTANCE_PLAN;
 let direct: Kernel;
 
 before(async () => {
-  await setupBackend();
-  const net = mlp({ inputDim: 8, widths: [64, 64], seed: 0 });
-  direct = await ntk(net, gaussianMatrix(3000, 8, 1));
-  net.dispose();
+  direct = await acceptanceKernel();
 });
 
 /** Records of the done tiles: name -> sha256. */

@@ -2,14 +2,13 @@
  * `ntk-lab ntk`: builds a seeded MLP, computes its NTK and layerwise components on Gaussian inputs, and prints
  * each parameter tensor's share of the kernel with the time spent on it.
  */
+import { parseSeededMlp, seededInputs, seededMlpOptions, seededNetwork } from './seeded-mlp';
 import { parseArgs } from 'node:util';
 import * as fs from 'node:fs';
 import { ensureBackend } from '../backend';
 import { InvalidOptionError } from '../errors';
 import { linalgInfo } from '../linalg';
-import { ActivationName, mlp } from '../models';
 import { ntkLayerwise } from '../ntk';
-import { Rng } from '../random';
 import { VERSION } from '../version';
 import { writeKernels } from '../arrow';
 import { progressBar } from './progress';
@@ -29,14 +28,7 @@ export async function ntkCommand(argv: string[], out: (line: string) => void = c
   const { values } = parseArgs({
     args: argv,
     options: {
-      widths: { type: 'string', default: '512,512,512' },
-      n: { type: 'string', default: '1000' },
-      'input-dim': { type: 'string', default: '784' },
-      outputs: { type: 'string', default: '1' },
-      activation: { type: 'string', default: 'relu' },
-      parameterization: { type: 'string', default: 'ntk' },
-      'no-bias': { type: 'boolean', default: false },
-      seed: { type: 'string', default: '0' },
+      ...seededMlpOptions('512,512,512'),
       tile: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -47,26 +39,15 @@ export async function ntkCommand(argv: string[], out: (line: string) => void = c
     out(NTK_USAGE);
     return 0;
   }
-  const widths = values.widths.split(',').map((w) => positiveInt('widths', w));
   const n = positiveInt('n', values.n);
-  const inputDim = positiveInt('input-dim', values['input-dim']);
-  const outputDim = positiveInt('outputs', values.outputs);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new InvalidOptionError(`--seed must be an integer, got '${values.seed}'`);
+  const spec = parseSeededMlp(values, positiveInt);
+  const { widths, inputDim, outputDim, seed } = spec;
   const tile = values.tile === undefined ? undefined : positiveInt('tile', values.tile);
 
   const backend = await ensureBackend();
-  const net = mlp({
-    inputDim,
-    widths,
-    outputDim,
-    activation: values.activation as ActivationName,
-    parameterization: values.parameterization as 'ntk' | 'standard',
-    bias: !values['no-bias'],
-    seed,
-  });
+  const net = seededNetwork(spec);
   try {
-    const x = { rows: n, cols: inputDim, data: new Rng(seed + 1).normals32(n * inputDim) };
+    const x = seededInputs(spec, n, 1);
     const bar = progressBar(`NTK ${n} x ${n}`);
     // Progress steps are: the forward/backward pass, then one per layer and block; their spacing times the layers.
     const stamps: number[] = [performance.now()];

@@ -8,15 +8,14 @@
  *   ntk-lab tiles assemble <job> --out K.npy|K.arrow
  *   ntk-lab tiles manifest <job> --kubernetes|--slurm
  */
+import { parseSeededMlp, seededInputs, seededMlpOptions, seededNetwork } from './seeded-mlp';
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBackend } from '../backend';
 import { InvalidOptionError } from '../errors';
-import { ActivationName, mlp } from '../models';
 import type { OutputLayout } from '../ntk/kernel';
 import type { NtkMethod } from '../ntk/options';
-import { Rng } from '../random';
 import { assembleJob } from '../tiles/assemble';
 import { kubernetesJob, slurmScript } from '../tiles/cluster';
 import { readInputs } from '../tiles/inputs-io';
@@ -95,15 +94,8 @@ async function plan(argv: string[], out: Out): Promise<number> {
       components: { type: 'boolean', default: false },
       method: { type: 'string', default: 'auto' },
       dtype: { type: 'string', default: 'float32' },
-      widths: { type: 'string', default: '512,512' },
-      n: { type: 'string', default: '1000' },
+      ...seededMlpOptions('512,512'),
       n2: { type: 'string' },
-      'input-dim': { type: 'string', default: '784' },
-      outputs: { type: 'string', default: '1' },
-      activation: { type: 'string', default: 'relu' },
-      parameterization: { type: 'string', default: 'ntk' },
-      'no-bias': { type: 'boolean', default: false },
-      seed: { type: 'string', default: '0' },
       model: { type: 'string' },
       x1: { type: 'string' },
       x2: { type: 'string' },
@@ -136,15 +128,12 @@ async function plan(argv: string[], out: Out): Promise<number> {
   } else {
     const n = int('n', values.n)!;
     const n2 = int('n2', values.n2);
-    const d = int('input-dim', values['input-dim'])!;
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new InvalidOptionError(`--seed must be an integer, got '${values.seed}'`);
-    const widths = values.widths.split(',').map((w) => int('widths', w)!);
-    const net = mlp({ inputDim: d, widths, outputDim: int('outputs', values.outputs), activation: values.activation as ActivationName, parameterization: values.parameterization as 'ntk' | 'standard', bias: !values['no-bias'], seed });
+    const spec = parseSeededMlp(values, (name, raw) => int(name, raw)!);
+    const net = seededNetwork(spec);
     try {
       // The inputs of `ntk-lab ntk` with the same seed: x1 from seed + 1, x2 from seed + 2.
-      const x1 = { rows: n, cols: d, data: new Rng(seed + 1).normals32(n * d) };
-      const x2 = n2 === undefined ? undefined : { rows: n2, cols: d, data: new Rng(seed + 2).normals32(n2 * d) };
+      const x1 = seededInputs(spec, n, 1);
+      const x2 = n2 === undefined ? undefined : seededInputs(spec, n2, 2);
       manifest = await planTileJob(dir, net, x1, x2, options);
     } finally {
       net.dispose();

@@ -12,6 +12,7 @@ import { ONE_STEP_SWEEP_FIELDS, OneStepSweepColumns } from './kinds/one-step-swe
 import { RIDGE_RISK_FIELDS, RidgeRiskColumns } from './kinds/ridge-risk';
 import { SPECTRUM_FIELDS, SpectrumColumns } from './kinds/spectrum';
 import { runMetadata, RunMeta } from './metadata';
+import { TRAINING_FIELDS, TrainingColumns } from '../training/schema';
 
 /** Column types of each result kind, keyed by the name written in the `result_kind` metadata. */
 export interface ResultColumns {
@@ -22,6 +23,7 @@ export interface ResultColumns {
   'one-step-sweep': OneStepSweepColumns;
   'ridge-risk': RidgeRiskColumns;
   layerwise: LayerwiseColumns;
+  training: TrainingColumns;
 }
 
 /** A result kind's name. */
@@ -35,6 +37,7 @@ const FIELDS: { readonly [K in ResultKind]: readonly Field[] } = {
   'one-step-sweep': ONE_STEP_SWEEP_FIELDS,
   'ridge-risk': RIDGE_RISK_FIELDS,
   layerwise: LAYERWISE_FIELDS,
+  training: TRAINING_FIELDS,
 };
 
 /** Every result kind, in documentation order. */

@@ -8,6 +8,7 @@ import {
   readResults, ResultKind, ResultColumns, ridgeRiskBatch, spectrumBatch, writeResult, RunMeta, RESULT_KINDS, kernelTileBatch,
 } from '../../src/arrow';
 import { densityMetadata } from '../../src/arrow/kinds/density';
+import { trainingBatch } from '../../src/training/schema';
 import { VERSION } from '../../src/version';
 import { assertSameColumns } from './equal';
 import { awkwardFloats, makeKernel, tempDir } from './helpers';
@@ -52,6 +53,10 @@ const batchesOf: { [K in ResultKind]: () => RecordBatch<ResultColumns[K]>[] } = 
   ],
   'ridge-risk': () => [ridgeRiskBatch([{ features: 'ck-trained', lambda: 1e-4, nTrain: 512, seed: 0, risk: 0.123456789012345, trainRisk: NaN }])],
   layerwise: () => [layerwiseBatch(layerwiseRows(ntk, [makeKernel([7, 7], { kind: 'ntk-component', label: 'layer1/weight' })]))],
+  training: () => [
+    trainingBatch(0, 0, [{ metric: 'loss', label: 'train', value: f64(1, 9)[0] }, { metric: 'trace_share', label: 'layer1/weight', value: 5e-324 }]),
+    trainingBatch(12, 1.5, [{ metric: 'kernel_velocity', label: 'ntk', value: NaN }, { metric: 'eigenvalue', label: '1', value: 1e308 }]),
+  ],
 };
 
 const lawsExtra = densityMetadata({

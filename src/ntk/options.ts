@@ -36,4 +36,11 @@ export interface NtkOptions {
   onProgress?: (done: number, total: number) => void;
   /** Cancels between blocks with a CancelledError. */
   signal?: AbortSignal;
+  /**
+   * Method 'jacobian', weights over several positions (convolutions, Dense on sequences): 'gradients' forms
+   * per-example weight gradients (O(n k P C cout) + Gram O(n^2 k C cout)); 'structured' contracts patch Grams
+   * with delta Grams (O(n^2 P^2 (C + k cout)), cheaper for few positions); 'auto' (default) picks per layer by
+   * the FLOP model of `ntkCost`. Results agree to float32 rounding.
+   */
+  convolutions?: 'auto' | 'gradients' | 'structured';
 }

@@ -2,7 +2,7 @@
  * Contraction of per-example gradient factors into a block of the kernel, J_1 J_2^T of one parameter tensor, by
  * layout, with Gram products on OpenBLAS (SYRK when both sides are the same examples). See factors.ts for the kinds.
  */
-import { Matrix, gramAsync, matmul, matmulAsync } from '../../linalg';
+import { Matrix, gram, gramAsync, matmul, matmulAsync } from '../../linalg';
 import { OutputLayout } from '../kernel';
 import { Factor, OuterFactor, PatchFactor } from './factors';
 
@@ -161,6 +161,127 @@ export function patchGradients(f: PatchFactor, o0: number, o1: number): Float32A
   return out;
 }
 
+/** Values of one patch (or delta) Gram of a sub-block of examples (1 MB): the sub-blocks' working set stays in cache. */
+const GRAM_VALUES = 1 << 18;
+
+/** Patches of examples i0..i1 of a patch factor, [(i1 - i0) P, C], into buf. */
+function patchRows(f: PatchFactor, i0: number, i1: number, buf: Float32Array): Float32Array {
+  const len = f.P * f.C;
+  for (let i = i0; i < i1; i++) f.im2col(f.h, i * f.inSize, buf.subarray((i - i0) * len, (i - i0 + 1) * len));
+  return buf.subarray(0, (i1 - i0) * len);
+}
+
+/**
+ * Deltas of examples i0..i1 with rows (example, position): output a alone, [(i1 - i0) P, cout], or (a = -1) the
+ * k outputs side by side, [(i1 - i0) P, k cout] (their Gram sums over a: the 'trace' layout). For k = 1 a view.
+ */
+function deltaRows(f: PatchFactor, i0: number, i1: number, a: number, buf: Float32Array): Float32Array {
+  const { k, P, cout, d } = f;
+  if (k === 1) return d.subarray(i0 * P * cout, i1 * P * cout);
+  const width = a < 0 ? k * cout : cout;
+  for (let i = i0; i < i1; i++)
+    for (let b = a < 0 ? 0 : a; b < (a < 0 ? k : a + 1); b++)
+      for (let p = 0; p < P; p++) {
+        const src = ((i * k + b) * P + p) * cout;
+        buf.set(d.subarray(src, src + cout), ((i - i0) * P + p) * width + (a < 0 ? b * cout : 0));
+      }
+  return buf.subarray(0, (i1 - i0) * P * width);
+}
+
+/** X Y^T of row blocks [ra, c] and [rb, c] into out (SYRK when X === Y). */
+function gramInto(x: Float32Array, y: Float32Array, ra: number, rb: number, c: number, out: Float32Array): Float32Array {
+  const o = m(ra, rb, out.subarray(0, ra * rb));
+  if (x === y) return gram(m(ra, c, x), { checkFinite: false, out: o }).data;
+  return matmul(m(ra, c, x), m(rb, c, y), { transB: true, checkFinite: false, out: o }).data;
+}
+
+/**
+ * The structured route of a patch factor: scale sum_{p,q} (patch_i(p) . patch_j(q)) (d_i^a(p) . d_j^b(q)) for every
+ * pair, from a patch Gram and a delta Gram per sub-block of examples (never a per-example gradient), added into
+ * `out`; the delta Grams' sums over (p, q), the bias's kernel before its scale^2, are left in `cache`.
+ */
+function addStructured(out: Float32Array, f1: PatchFactor, f2: PatchFactor, layout: OutputLayout, cache: GramCache): void {
+  const { k, P, C, cout } = f1;
+  const n1 = f1.n;
+  const n2 = f2.n;
+  const lower = f1 === f2;
+  const full = layout === 'full';
+  const b = Math.max(1, Math.floor(Math.sqrt(GRAM_VALUES) / (P * (full ? k : 1))));
+  const sums = full ? [new Float32Array(n1 * k * n2 * k)] : Array.from({ length: layout === 'diagonal' ? k : 1 }, () => new Float32Array(n1 * n2));
+  cache.dg = sums;
+  const bufA = new Float32Array(b * P * C);
+  const bufB = new Float32Array(b * P * C);
+  const dWidth = layout === 'trace' ? k * cout : cout;
+  const bufDA = new Float32Array(b * P * dWidth);
+  const bufDB = new Float32Array(b * P * dWidth);
+  const pg = new Float32Array(b * b * P * P);
+  const dg = new Float32Array(b * b * P * P * (full ? k * k : 1));
+  const scale = f1.scale;
+  for (let i0 = 0; i0 < n1; i0 += b) {
+    const i1 = Math.min(n1, i0 + b);
+    const ni = i1 - i0;
+    const A = patchRows(f1, i0, i1, bufA);
+    for (let j0 = 0; j0 < (lower ? i1 : n2); j0 += b) {
+      const j1 = Math.min(n2, j0 + b);
+      const nj = j1 - j0;
+      const diag = lower && j0 === i0;
+      const B = diag ? A : patchRows(f2, j0, j1, bufB);
+      const PG = gramInto(A, B, ni * P, nj * P, C, pg);
+      const Wp = nj * P;
+      if (full) {
+        const DA = f1.d.subarray(i0 * k * P * cout, i1 * k * P * cout);
+        const DG = gramInto(DA, diag ? DA : f2.d.subarray(j0 * k * P * cout, j1 * k * P * cout), ni * k * P, nj * k * P, cout, dg);
+        const Wd = nj * k * P;
+        const W = n2 * k;
+        for (let ii = 0; ii < ni; ii++)
+          for (let jj = 0; jj < (diag ? ii + 1 : nj); jj++)
+            for (let a = 0; a < k; a++)
+              for (let c = 0; c < k; c++) {
+                let s = 0;
+                let t = 0;
+                for (let p = 0; p < P; p++) {
+                  const pr = (ii * P + p) * Wp + jj * P;
+                  const dr = ((ii * k + a) * P + p) * Wd + (jj * k + c) * P;
+                  for (let q = 0; q < P; q++) {
+                    const g = DG[dr + q];
+                    s += PG[pr + q] * g;
+                    t += g;
+                  }
+                }
+                const o = ((i0 + ii) * k + a) * W + (j0 + jj) * k + c;
+                out[o] += scale * s;
+                sums[0][o] += t;
+              }
+        continue;
+      }
+      const outputs = layout === 'trace' ? [-1] : Array.from({ length: k }, (_, a) => a);
+      for (const a of outputs) {
+        const DA = deltaRows(f1, i0, i1, a, bufDA);
+        const DB = diag ? DA : deltaRows(f2, j0, j1, a, bufDB);
+        const DG = gramInto(DA, DB, ni * P, nj * P, dWidth, dg);
+        const v = a < 0 ? 1 : k;
+        const acc = sums[a < 0 ? 0 : a];
+        for (let ii = 0; ii < ni; ii++)
+          for (let jj = 0; jj < (diag ? ii + 1 : nj); jj++) {
+            let s = 0;
+            let t = 0;
+            for (let p = 0; p < P; p++) {
+              const r = (ii * P + p) * Wp + jj * P;
+              for (let q = r; q < r + P; q++) {
+                const g = DG[q];
+                s += PG[q] * g;
+                t += g;
+              }
+            }
+            const q = (i0 + ii) * n2 + j0 + jj;
+            out[q * v + (a < 0 ? 0 : a)] += scale * s;
+            acc[q] += t;
+          }
+      }
+    }
+  }
+}
+
 /**
  * The block J_1 J_2^T of one parameter tensor for the two factors' examples, by layout: [n1, n2] ('trace'),
  * [(n1 k), (n2 k)] ('full'), [n1, n2, k] ('diagonal'), added into `out` (default: a fresh array). When `f1 === f2`
@@ -185,6 +306,8 @@ export async function contractFactors(
     addShared(acc, f1, f2, layout, f1.scale, cache);
   } else if (f1.kind === 'rows' && f2.kind === 'rows') {
     await addRows(acc, f1.g, f2.g, f1.n, f2.n, k, f1.cols, layout, 1);
+  } else if (f1.kind === 'patch' && f2.kind === 'patch' && f1.route === 'structured') {
+    addStructured(acc, f1, f2, layout, cache);
   } else if (f1.kind === 'patch' && f2.kind === 'patch') {
     const same = f1 === f2;
     const perChannel = (f1.n + (same ? 0 : f2.n)) * k * f1.C;

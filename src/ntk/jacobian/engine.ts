@@ -5,9 +5,10 @@
  */
 import { Factor } from './factors';
 import { Graph } from './graph';
+import { profiled } from './profile';
 
 /** Which tensors depend on a trainable parameter (only those need cotangents). */
-function paramDependence(g: Graph): boolean[] {
+export function paramDependence(g: Graph): boolean[] {
   const needs: boolean[] = [];
   for (const node of g.nodes) needs[node.output] = node.op.params.length > 0 || node.inputs.some((i) => needs[i] === true);
   return needs;
@@ -29,7 +30,7 @@ export class Engine {
     this.values.set(this.graph.input, x);
     for (const node of this.graph.nodes) {
       const ins = node.inputs.map((i) => this.values.get(i)!);
-      this.values.set(node.output, node.op.forward(ins, n));
+      this.values.set(node.output, profiled(`${node.op.layer}:pass`, () => node.op.forward(ins, n)));
     }
     return this.values.get(this.graph.output)!;
   }
@@ -50,7 +51,8 @@ export class Engine {
       if (!d || !this.needs[node.output]) continue;
       cot.delete(node.output);
       const needInputs = node.inputs.some((i) => this.needs[i] === true);
-      const r = node.op.backward({ n, stack, dOut: d, params: node.op.params.length ? mode : 'none', needInputs });
+      // Includes forming per-example gradients ('<layer>:form', timed inside).
+      const r = profiled(`${node.op.layer}:pass`, () => node.op.backward({ n, stack, dOut: d, params: node.op.params.length ? mode : 'none', needInputs }));
       if (r.factors?.length) factors.set(q, r.factors);
       if (r.sums?.length) sums.set(q, r.sums);
       node.inputs.forEach((i, j) => {

@@ -3,12 +3,19 @@
  * for a range of n examples and k outputs (row i*k + a):
  * - 'outer': the gradient of example i, output a, is scale^(1/2) h_i (x) d_i^a (a Dense layer): the kernel is
  *   scale (H H'^T) o (D D'^T), never forming the n x (din dout) Jacobian (as the explicit MLP method).
- * - 'patch': sum over positions p of patch_i(p) (x) d_i^a(p) (a convolution, or a Dense on a sequence): the
- *   per-example gradients are formed from im2col patches, a block of output channels at a time, then Gram-ed.
+ * - 'patch': sum over positions p of patch_i(p) (x) d_i^a(p) (a convolution, or a Dense on a sequence). Route
+ *   'gradients': the per-example gradients are formed from im2col patches, a block of output channels at a time,
+ *   then Gram-ed. Route 'structured': never formed; the kernel is scale sum_{p,q} (patch_i(p) . patch_j(q))
+ *   (d_i^a(p) . d_j^b(q)), patch Grams times delta Grams over blocks of examples (cheaper when P^2 (C + cout)
+ *   < C cout), and a 'shared' bias after it takes the sums of the delta Grams.
  * - 'rows': the per-example gradients themselves, [(n k), cols] (biases, embeddings, layers without a rule).
- * - 'shared': the bias of the 'outer' factor just before it, whose gradient is scale d_i^a: its kernel is
- *   scale^2 (D D'^T), the Gram that factor's contraction already formed (no data of its own).
+ * - 'shared': the bias of the 'outer' (or structured 'patch') factor just before it, whose gradient is
+ *   scale d_i^a (scale sum_p d_i^a(p)): its kernel is scale^2 (D D'^T) (scale^2 sum_{p,q} of the delta Grams),
+ *   which that factor's contraction already formed (no data of its own).
  */
+
+/** How a weight over several positions is contracted: per-example gradients, or patch Grams x delta Grams. */
+export type ConvRoute = 'gradients' | 'structured';
 
 export interface OuterFactor {
   kind: 'outer';
@@ -39,6 +46,7 @@ export interface PatchFactor {
   scale: number;
   /** Fills out [P, C] with the patches of one example's input h[offset .. offset + inSize). */
   im2col: (h: Float32Array, offset: number, out: Float32Array) => void;
+  route: ConvRoute;
 }
 
 export interface RowsFactor {

@@ -11,7 +11,7 @@ import { InputBatch } from '../input';
 import { batchShape } from './batch';
 import { Engine, oneHotCotangents } from './engine';
 import { Factor, factorSize } from './factors';
-import { buildGraph } from './graph';
+import { Graph, buildGraph } from './graph';
 import { PureModel, isPureModel, probePure, pureFactors, pureLabels } from './pure';
 import { sizeOf } from './ops/types';
 
@@ -28,6 +28,8 @@ export interface Linearised {
   description: string;
   /** Bytes of one forward + reverse pass per example (besides the factors). */
   passBytesPerExample: number;
+  /** The engine's graph (models run by layer rules; absent for pure functions): its FLOPs are countable and its routes settable. */
+  graph?: Graph;
   /** Per-example gradient factors of examples x [n, size] (flat), one per parameter tensor. */
   factors(x: Float32Array, n: number): Factor[];
   /** J^T v summed over the examples of x, v: [n, k]; one flat array per parameter tensor. */
@@ -46,6 +48,7 @@ function fromGraph(model: tfl.LayersModel, description?: string): Linearised {
     labels: graph.params.map((p) => p.label),
     description: `${description ?? graph.description}; per-example gradients by layer rules (one reverse pass per chunk of examples)`,
     passBytesPerExample: engine.bytesPerExample(k),
+    graph,
     factors(x, n) {
       try {
         engine.forward(x, n);

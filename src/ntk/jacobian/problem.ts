@@ -14,7 +14,9 @@ import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
 import { GramCache, contractFactors, mirrorLower } from './contract';
 import { Factor, allocateFactor, copyFactor } from './factors';
+import { ConvolutionsOption, NtkCost, applyRoutes, countGraph } from './cost';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
+import { addTime } from './profile';
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */
 export interface JacobianBlock {
@@ -34,6 +36,8 @@ export interface JacobianEstimate {
 
 export interface JacobianProblem {
   lin: Linearised;
+  /** The FLOP count and the per-layer routes of the last plan (null for pure functions). */
+  cost: NtkCost | null;
   x1: Matrix<Float32Array>;
   x2: Matrix<Float32Array> | null;
   k: number;
@@ -60,6 +64,22 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
   });
   m1 ??= toBatch(x1, 'x1', lin.inputShape);
   const m2 = x2 === undefined || x2 === null ? null : toBatch(x2, 'x2', lin.inputShape);
+  // The routes of layers over positions, by the cost model, before measuring what the factors hold.
+  let planned: ConvolutionsOption = 'auto';
+  const plan = (option: ConvolutionsOption): NtkCost | null => {
+    if (!lin.graph) return null;
+    const c = countGraph(lin.graph, m1!.rows, m2 ? m2.rows : undefined, layout, option);
+    applyRoutes(lin.graph, c);
+    planned = option;
+    return c;
+  };
+  const described = lin.description;
+  const describe = (c: NtkCost | null): void => {
+    const over = c ? c.layers.filter((l) => l.routes) : [];
+    if (over.length) lin.description = `${described}; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (cost model: NtkCost)`;
+  };
+  const problem: JacobianProblem = { lin, cost: plan('auto'), x1: m1, x2: m2, k: lin.k, labels: lin.labels, estimate: null!, blocks: null! };
+  describe(problem.cost);
   const fb = factorBytesPerExample(lin, m1.data.subarray(0, m1.cols));
   const k = lin.k;
   const vpp = valuesPerPair(k, layout);
@@ -97,6 +117,11 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
   }
 
   async function* blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock> {
+    const option = opts.convolutions ?? 'auto';
+    if (option !== planned) {
+      problem.cost = plan(option);
+      describe(problem.cost);
+    }
     const rowRanges = ranges(n1, tile ?? n1);
     const colRanges = ranges(n2, tile ?? n2);
     const nBlocks = m2 ? rowRanges.length * colRanges.length : (rowRanges.length * (rowRanges.length + 1)) / 2;
@@ -113,6 +138,7 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
         const comps: Float32Array[] = [];
         const cache: GramCache = { dg: null };
         for (let t = 0; t < fI.length; t++) {
+          const t0 = performance.now();
           if (withComponents) {
             const c = await contractFactors(fI[t], fJ[t], layout, workValues, undefined, cache);
             for (let q = 0; q < c.length; q++) sum[q] += c[q];
@@ -121,6 +147,7 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
           } else {
             await contractFactors(fI[t], fJ[t], layout, workValues, sum, cache);
           }
+          addTime(`${lin.labels[t]}:contract`, (performance.now() - t0) / 1000);
           step(total);
         }
         if (same) mirrorLower(sum, nb1, k, layout);
@@ -129,5 +156,7 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
     }
   }
 
-  return { lin, x1: m1, x2: m2, k, labels: lin.labels, estimate, blocks };
+  problem.estimate = estimate;
+  problem.blocks = blocks;
+  return problem;
 }

@@ -6,8 +6,9 @@
 import { Matrix, matmul } from '../../../linalg';
 import { ActivationName } from '../../../models';
 import { biasActivate, deactivate, slopeTimes } from './bias-activation';
-import { Factor } from '../factors';
+import { ConvRoute, Factor } from '../factors';
 import { Window, col2im, im2col, transposedWindow } from './geometry';
+import { profiled } from '../profile';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
@@ -37,6 +38,18 @@ export interface LinearSpec {
   activation?: ActivationName;
 }
 
+/** The numbers of a linear op that its FLOP count needs (src/ntk/jacobian/cost.ts). */
+export interface LinearShape {
+  /** Positions P (1 for a Dense on vectors), patch length C (kh kw cin, or din), output channels. */
+  P: number;
+  C: number;
+  cout: number;
+  /** Values per example of the op's input. */
+  inSize: number;
+  weight: string | null;
+  bias: string | null;
+}
+
 /** Values of the temporary input cotangents of a convolution formed at once (16 MB): col2im runs by sub-batches. */
 const COLS_BUFFER = 1 << 22;
 
@@ -61,6 +74,12 @@ export class LinearOp implements Op {
   /** phi'(z) of the forward pass (for relu the output itself: phi'(z) = [y > 0]); null without an activation. */
   private slope: Float32Array | null = null;
   private readonly relu: boolean;
+  /**
+   * How the kernel of a weight over several positions is contracted (set by the cost model before a pass):
+   * 'gradients' forms per-example weight gradients, 'structured' keeps patches and deltas for patch-Gram x
+   * delta-Gram products (and then the bias shares the delta Grams).
+   */
+  route: ConvRoute = 'gradients';
 
   constructor(spec: LinearSpec) {
     this.s = spec;
@@ -73,6 +92,12 @@ export class LinearOp implements Op {
     if (spec.trainable && spec.b && spec.labels.bias) this.params.push({ label: spec.labels.bias, size: spec.cout });
     if (spec.patches.kind === 'conv') this.transposed = transposedWindow(spec.patches.window, spec.W, spec.cout);
     this.relu = spec.activation === 'relu';
+  }
+
+  /** Shape numbers for the FLOP count. */
+  get shape(): LinearShape {
+    const { C, cout, labels } = this.s;
+    return { P: this.P, C, cout, inSize: this.inSize, weight: this.params.length ? labels.weight : null, bias: this.params.length > 1 ? labels.bias : null };
   }
 
   /** Patches of all n examples of x: [n P, C] (x itself for a Dense), in the scratch buffer `key`. */
@@ -100,7 +125,8 @@ export class LinearOp implements Op {
     const rows = n * stack;
     // An op's output cotangent is never kept by another op, so it becomes the pre-activation cotangent in place.
     // One position: the bias gradients are bm d, a 'shared' factor of the weight's, so no bias rows are formed.
-    const sharedBias = args.params === 'factors' && this.P === 1;
+    // So does a structured convolution's: its bias Gram is the sum of the weight's delta Grams.
+    const sharedBias = args.params === 'factors' && (this.P === 1 || this.route === 'structured');
     const bias = this.params.length > 1 && args.params !== 'none' && !sharedBias ? this.scratch.zeros('bias', rows * cout) : null;
     deactivate(dOut, this.slope, this.relu, { n, stack, P: this.P, cout, bm: this.s.bm }, bias);
     let dIn: Float32Array | null = null;
@@ -172,18 +198,19 @@ export class LinearOp implements Op {
     const out: Factor[] = [];
     if (this.P === 1) {
       out.push({ kind: 'outer', n, k: stack, h: x, hCols: C, d: dOut, dCols: cout, scale: wm * wm });
-    } else if (stack * C * cout <= this.inSize + stack * this.P * cout) {
+    } else if (this.route === 'gradients' && stack * C * cout <= this.inSize + stack * this.P * cout) {
       // The per-example gradients are smaller than what forms them (usual for convolutions): form them now.
-      out.push({ kind: 'rows', n, k: stack, g: this.gradientRows(n, stack, dOut), cols: C * cout });
+      out.push({ kind: 'rows', n, k: stack, g: profiled(`${this.layer}:form`, () => this.gradientRows(n, stack, dOut)), cols: C * cout });
     } else {
       const fill =
         patches.kind === 'conv'
           ? (h: Float32Array, offset: number, buf: Float32Array) => im2col(patches.window, h, offset, buf)
           : (h: Float32Array, offset: number, buf: Float32Array) => buf.set(h.subarray(offset, offset + this.inSize));
-      out.push({ kind: 'patch', n, k: stack, h: x, inSize: this.inSize, d: dOut, P: this.P, C, cout, scale: wm * wm, im2col: fill });
+      out.push({ kind: 'patch', n, k: stack, h: x, inSize: this.inSize, d: dOut, P: this.P, C, cout, scale: wm * wm, im2col: fill, route: this.route });
     }
     if (this.params.length > 1) {
-      out.push(this.P === 1 ? { kind: 'shared', n, k: stack, scale: this.s.bm } : { kind: 'rows', n, k: stack, g: bias!, cols: cout });
+      const shared = this.P === 1 || this.route === 'structured';
+      out.push(shared ? { kind: 'shared', n, k: stack, scale: this.s.bm } : { kind: 'rows', n, k: stack, g: bias!, cols: cout });
     }
     return out;
   }

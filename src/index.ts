@@ -37,7 +37,7 @@ export type { BackendInfo, BackendName } from './backend';
 export { ACTIVATIONS, activation, Mlp, mlp, asMlp, twoLayer } from './models';
 export type { Activation, ActivationName, DenseSpec, MlpOptions, LayerWeights, Parameterization, TwoLayerOptions } from './models';
 
-export { Kernel, ntk, ntkLayerwise, ntkTiles, ntkVp, ck, chooseNtkMethod } from './ntk';
+export { Kernel, ntk, ntkLayerwise, ntkTiles, ntkVp, ck, chooseNtkMethod, ntkCost } from './ntk';
 export type {
   KernelInit,
   KernelKind,
@@ -52,6 +52,10 @@ export type {
   CostEstimate,
   KernelMethod,
   MethodChoice,
+  NtkCost,
+  LayerCost,
+  RouteCost,
+  ConvolutionsOption,
   AutodiffModel,
   PureModel,
   NtkModel,

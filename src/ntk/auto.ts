@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidOptionError, UnsupportedModelError } from '../errors';
 import { Mlp } from '../models';
 import { ExplicitNetwork, explicitNetwork } from './explicit/network';
+import { NtkCost, ntkCost } from './jacobian/cost';
 import { AutodiffModel } from './jacobian/linearised';
 import { isPureModel } from './jacobian/pure';
 import { OutputLayout } from './kernel';
@@ -31,6 +32,21 @@ export interface MethodChoice {
   method: KernelMethod;
   reason: string;
   costs: Partial<Record<KernelMethod, CostEstimate>>;
+  /** For 'jacobian' on a layers model: its FLOP count and per-layer routes (what `ntkCost` gives; the routes' reasons end `reason`). */
+  plan?: NtkCost;
+}
+
+/** Adds the Jacobian method's per-layer plan (counted as ntkCost does) to a choice, when the model has layers. */
+function withPlan(choice: MethodChoice, model: AutodiffModel, n1: number, n2: number | undefined, outputs: OutputLayout): MethodChoice {
+  if (choice.method !== 'jacobian' || isPureModel(model) || !(n1 > 0)) return choice;
+  let plan: NtkCost;
+  try {
+    plan = ntkCost(model as Mlp | tfl.LayersModel, n1, n2 && n2 > 0 ? n2 : undefined, { outputs });
+  } catch (e) {
+    if (e instanceof UnsupportedModelError) return choice;
+    throw e;
+  }
+  return { ...choice, reason: `${choice.reason}; per layer: ${plan.plan}`, plan };
 }
 
 /** Sustained sgemm rate of OpenBLAS on 2 cores (measured: 50-60 GFLOP/s), and of TypeScript loops over float32 arrays. */
@@ -69,9 +85,14 @@ export function mlpCosts(net: ExplicitNetwork, n1: number, n2: number | undefine
 
 /**
  * Resolves opts.method for `model` and n1 x n2 examples: 'explicit' and 'jacobian' as asked; 'auto' compares
- * the two on MLPs and takes 'jacobian' for anything else. 'vp' computes products, not kernels: see ntkVp.
+ * the two on MLPs and takes 'jacobian' for anything else. 'vp' computes products, not kernels: see ntkVp. A
+ * 'jacobian' choice on a layers model carries `plan` (ntkCost: FLOPs and each convolution's route, and why).
  */
 export function chooseNtkMethod(model: AutodiffModel, n1: number, n2: number | undefined, opts: { method?: NtkMethod; outputs?: OutputLayout } = {}): MethodChoice {
+  return withPlan(chooseMethod(model, n1, n2, opts), model, n1, n2, opts.outputs ?? 'trace');
+}
+
+function chooseMethod(model: AutodiffModel, n1: number, n2: number | undefined, opts: { method?: NtkMethod; outputs?: OutputLayout }): MethodChoice {
   const method = opts.method ?? 'auto';
   if (method === 'vp') {
     throw new InvalidOptionError("method 'vp' gives NTK-vector products Theta v without forming the kernel: call ntkVp(model, x, v)");

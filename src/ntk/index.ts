@@ -9,6 +9,8 @@ export { ntk, ntkLayerwise, ntkTiles } from './ntk';
 export { ntkVp } from './vp';
 export type { NtkVpOptions } from './vp';
 export { chooseNtkMethod } from './auto';
+export { ntkCost } from './jacobian/cost';
+export type { ConvolutionsOption, LayerCost, NtkCost, RouteCost } from './jacobian/cost';
 export type { CostEstimate, KernelMethod, MethodChoice } from './auto';
 export type { AutodiffModel } from './jacobian/linearised';
 export type { PureModel } from './jacobian/pure';

@@ -1,0 +1,220 @@
+/**
+ * Issue 19 items 1-2: the two routes of weights over positions (per-example gradients; patch Gram x delta Gram)
+ * against JAX float64 fixtures (test/fixtures/jacobian-conv/, made by test/fixtures/make_jacobian_fixtures.py):
+ * strided 'same'/'valid' Conv2D, a dilated causal Conv1D, a Dense on a sequence, several channel counts, biases;
+ * every component within 1e-5 in the full, trace and diagonal layouts, symmetric and cross. Then the cost model:
+ * its counts on the bench CNN against the counts derived by hand, and its per-layer choice on two shapes whose
+ * routes' order differs (it picks the route with fewer FLOPs and the smaller predicted time; the timed order is
+ * bench/jacobian's). tf.memory().numTensors returns to its start.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidOptionError } from '../../src/errors';
+import { chooseNtkMethod, ntk, ntkCost, ntkLayerwise } from '../../src/ntk';
+import { Rng } from '../../src/random';
+import { fromFull, relFrobenius } from '../helpers/finite-differences';
+import { setupBackend } from '../helpers/setup';
+
+type LayerSpec = { class: string; name: string } & Record<string, unknown>;
+interface Values {
+  shape: number[];
+  values: number[];
+}
+type Layouts = { full: number[]; trace: number[] };
+interface Fixture {
+  name: string;
+  k: number;
+  layers: LayerSpec[];
+  weights: Record<string, Values>;
+  x1: Values;
+  x2: Values;
+  ntk: Record<'x1x1' | 'x1x2', Layouts>;
+  components: Record<'x1x1' | 'x1x2', Record<string, Layouts>>;
+}
+
+const dir = path.resolve(__dirname, '../../../test/fixtures/jacobian-conv');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+function layer(s: LayerSpec): tfl.layers.Layer {
+  const { class: cls, ...args } = s;
+  if (cls === 'Conv2D') return tfl.layers.conv2d(args as never);
+  if (cls === 'Conv1D') return tfl.layers.conv1d(args as never);
+  if (cls === 'Flatten') return tfl.layers.flatten(args as never);
+  if (cls === 'Dense') return tfl.layers.dense(args as never);
+  throw new Error(`fixture layer class ${cls}`);
+}
+
+function build(fx: Fixture): tfl.Sequential {
+  const model = tfl.sequential({ layers: fx.layers.map(layer) });
+  const tensors = model.layers.flatMap((l) =>
+    l.weights.map((w) => {
+      const ref = fx.weights[`${l.name}/${w.originalName.slice(w.originalName.lastIndexOf('/') + 1)}`];
+      assert.ok(ref, `weight ${w.name} in the fixture`);
+      return tf.tensor(ref.values, ref.shape);
+    }),
+  );
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+  return model;
+}
+
+/** The fixture's reference of one tensor (or the NTK) in a layout; 'diagonal' from 'full'. */
+function reference(ref: Layouts, layout: 'full' | 'trace' | 'diagonal', n1: number, n2: number, k: number): ArrayLike<number> {
+  if (layout === 'diagonal') return fromFull(Float64Array.from(ref.full), n1, n2, k, 'diagonal');
+  return ref[layout];
+}
+
+before(setupBackend);
+
+test('two convolution-route fixtures are present', () => assert.equal(files.length, 2));
+
+for (const file of files) {
+  const fx = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Fixture;
+  describe(`fixture ${fx.name}`, () => {
+    for (const route of ['gradients', 'structured'] as const) {
+      test(`route '${route}': NTK and every component within 1e-5 of JAX, full/trace/diagonal, symmetric and cross`, async (t) => {
+        const start = tf.memory().numTensors;
+        const model = build(fx);
+        const x1 = tf.tensor(fx.x1.values, fx.x1.shape);
+        const x2 = tf.tensor(fx.x2.values, fx.x2.shape);
+        try {
+          let worst = 0;
+          for (const pair of ['x1x1', 'x1x2'] as const) {
+            const n1 = fx.x1.shape[0];
+            const n2 = pair === 'x1x1' ? n1 : fx.x2.shape[0];
+            for (const layout of ['full', 'trace', 'diagonal'] as const) {
+              const r = await ntkLayerwise(model, x1, pair === 'x1x2' ? x2 : undefined, { method: 'jacobian', outputs: layout, convolutions: route });
+              // Every weight over several positions took the route asked for, and the kernel says so.
+              assert.match(r.ntk.normalization, new RegExp(`c2/kernel ${route}`));
+              const e = relFrobenius(r.ntk.values, reference(fx.ntk[pair], layout, n1, n2, fx.k));
+              assert.ok(e <= 1e-5, `${pair} ${layout} NTK: ${e}`);
+              for (const c of r.components) {
+                const ref = fx.components[pair][c.label];
+                assert.ok(ref, `component ${c.label} in the fixture`);
+                const ec = relFrobenius(c.values, reference(ref, layout, n1, n2, fx.k));
+                worst = Math.max(worst, ec);
+                assert.ok(ec <= 1e-5, `${pair} ${layout} ${c.label}: ${ec}`);
+              }
+            }
+          }
+          t.diagnostic(`worst component relative error ${worst.toExponential(2)}`);
+        } finally {
+          model.dispose();
+          tf.dispose([x1, x2]);
+        }
+        assert.equal(tf.memory().numTensors, start);
+      });
+    }
+  });
+}
+
+/** The bench CNN: conv3x3(32)-relu-conv3x3(32)-relu-flatten-dense(1) on 28x28x1. */
+function benchCnn(): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], name: 'conv1' }),
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', name: 'conv2' }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 1, name: 'dense' }),
+    ],
+  });
+}
+
+test('ntkCost on the bench CNN (n = 500) equals the count derived by hand', () => {
+  const start = tf.memory().numTensors;
+  const model = benchCnn();
+  try {
+    const c = ntkCost(model, 500);
+    const n = 500;
+    const pairs = (n * (n + 1)) / 2;
+    // conv2: P = 24 x 24 positions, C = 3 x 3 x 32 patch values, 32 channels; dense: 18432 inputs.
+    const [conv1, conv2, dense] = c.layers;
+    assert.deepEqual([conv1.positions, conv1.patch, conv1.channels], [676, 9, 32]);
+    assert.deepEqual([conv2.positions, conv2.patch, conv2.channels], [576, 288, 32]);
+    assert.equal(conv2.route, 'gradients');
+    assert.equal(conv1.route, 'gradients');
+    // Forward 2 n P C cout; the input cotangents of conv2 as much again (conv1's input is the data: none).
+    assert.equal(conv2.passFlops, 2 * 2 * n * 576 * 288 * 32);
+    assert.equal(conv1.passFlops, 2 * n * 676 * 9 * 32);
+    // Per-example gradients formed (2 n P C cout), their Gram over pairs, the bias rows' Gram.
+    assert.equal(conv2.routes!.gradients.blasFlops, 2 * n * 576 * 288 * 32 + 2 * pairs * 288 * 32 + 2 * pairs * 32);
+    // Minimal (Novak et al.): the per-example-gradient Gram, cheaper than P^2 (C + cout) here; the bias's Gram.
+    assert.equal(conv2.minimalFlops, 2 * pairs * 288 * 32 + 2 * pairs * 32);
+    assert.equal(dense.route, 'outer');
+    assert.equal(dense.minimalFlops, 2 * pairs * (24 * 24 * 32 + 1) + pairs);
+    assert.equal(c.minimalFlops, conv1.minimalFlops + conv2.minimalFlops + dense.minimalFlops);
+    assert.ok(c.executedFlops > c.minimalFlops);
+  } finally {
+    model.dispose();
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+/** One convolution (and a dense head) on `shape` inputs: its positions decide which route is cheaper. */
+function oneConv(shape: [number, number, number], filters: number, seed: number): tfl.Sequential {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters, kernelSize: 3, activation: 'tanh', inputShape: shape, name: 'conv', kernelInitializer: tfl.initializers.glorotNormal({ seed }) }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 1, name: 'head', kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + 1 }) }),
+    ],
+  });
+  return model;
+}
+
+test('the cost model picks per layer the route with fewer FLOPs, on two shapes where the order differs', async (t) => {
+  const start = tf.memory().numTensors;
+  const cases = [
+    { shape: [12, 12, 4] as [number, number, number], filters: 8, expect: 'gradients' }, // P = 100 positions
+    { shape: [3, 4, 32] as [number, number, number], filters: 32, expect: 'structured' }, // P = 2 positions, C = 288
+  ];
+  const n = 7;
+  for (const [ci, c] of cases.entries()) {
+    const model = oneConv(c.shape, c.filters, 10 + ci);
+    const x = tf.tensor(new Rng(20 + ci).normals32(n * c.shape[0] * c.shape[1] * c.shape[2]), [n, ...c.shape]);
+    try {
+      const cost = ntkCost(model, n);
+      const conv = cost.layers[0];
+      const { gradients, structured } = conv.routes!;
+      const fewer = structured.flops < gradients.flops ? 'structured' : 'gradients';
+      const faster = structured.seconds < gradients.seconds ? 'structured' : 'gradients';
+      t.diagnostic(`${c.shape.join('x')}: ${conv.reason}`);
+      assert.equal(fewer, c.expect);
+      assert.equal(faster, c.expect);
+      assert.equal(conv.route, c.expect);
+      const choice = chooseNtkMethod(model, n, undefined, { method: 'auto' });
+      assert.equal(choice.method, 'jacobian');
+      assert.match(choice.reason, new RegExp(`conv/kernel: ${c.expect} \\(cost model`));
+      assert.equal(choice.plan?.layers[0].route, c.expect);
+      // The auto kernel (which took c.expect) equals the other route's.
+      const auto = await ntk(model, x, undefined, { method: 'jacobian' });
+      const other = await ntk(model, x, undefined, { method: 'jacobian', convolutions: c.expect === 'structured' ? 'gradients' : 'structured' });
+      assert.match(auto.normalization, new RegExp(`conv/kernel ${c.expect}`));
+      assert.ok(relFrobenius(auto.values, other.values) <= 1e-5);
+    } finally {
+      model.dispose();
+      x.dispose();
+    }
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('bad input: named errors, nothing leaked', async () => {
+  const start = tf.memory().numTensors;
+  const model = oneConv([5, 5, 2], 3, 3);
+  const x = tf.zeros([2, 5, 5, 2]);
+  try {
+    assert.throws(() => ntkCost(model, 0), InvalidOptionError);
+    assert.throws(() => ntkCost(model, 3, 2.5), InvalidOptionError);
+    assert.throws(() => ntkCost(model, 3, undefined, { convolutions: 'fast' as never }), /convolutions must be/);
+    await assert.rejects(ntk(model, x, undefined, { method: 'jacobian', convolutions: 'fast' as never }), InvalidOptionError);
+  } finally {
+    model.dispose();
+    x.dispose();
+  }
+  assert.equal(tf.memory().numTensors, start);
+});

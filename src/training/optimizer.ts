@@ -25,3 +25,15 @@ export function makeOptimizer(o: ResolvedOptions): RunOptimizer {
       return { optimizer: tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon), owned: true };
   }
 }
+
+/**
+ * Disposes an optimizer train() made. tfjs' MomentumOptimizer.dispose() frees its momentum and accumulators but
+ * not the learning-rate scalar `c` its SGD base keeps (tfjs-core 4.x), so that one is freed here too.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  if (opt instanceof tf.MomentumOptimizer) {
+    const c = (opt as unknown as { c?: tf.Tensor }).c;
+    if (c && !c.isDisposed) c.dispose();
+  }
+}

@@ -29,12 +29,12 @@ export const TRAINING_FIELDS: readonly Field[] = [
 
 /**
  * The metrics a snapshot may hold, with the labels their rows carry:
- * loss / accuracy: 'train' (whole training set) or 'probe'; kernel_distance, kernel_velocity (per step),
+ * loss / accuracy: 'train' (whole training set) or 'probe'; kernel_distance, kernel_change, kernel_velocity (per step),
  * alignment, centred_alignment: 'ntk'; trace_share, layer_change: the component ('layer1/weight', ...);
  * eigenvalue, eigen_alignment: the rank '1', '2', ... (largest first).
  */
 export const TRAINING_METRICS = [
-  'loss', 'accuracy', 'kernel_distance', 'kernel_velocity', 'alignment', 'centred_alignment', 'trace_share', 'layer_change',
+  'loss', 'accuracy', 'kernel_distance', 'kernel_change', 'kernel_velocity', 'alignment', 'centred_alignment', 'trace_share', 'layer_change',
   'eigenvalue', 'eigen_alignment',
 ] as const;
 

@@ -32,7 +32,7 @@ export interface KernelHistory {
 }
 
 /**
- * The kernel rows of a snapshot at `step`: distance from initialisation, velocity (distance from the previous
+ * The kernel rows of a snapshot at `step`: distance and relative change |K_t - K_0|_F / |K_0|_F from initialisation, velocity (distance from the previous
  * snapshot per step; not at the first), alignments (with targets), trace shares and relative change per
  * component, and the top-`topK` eigenvalues (kernel units, not divided by m) with their target alignment.
  */
@@ -42,6 +42,7 @@ export async function kernelRows(
   const rows: TrainingRow[] = [];
   const push = (metric: TrainingRow['metric'], label: string, value: number): void => void rows.push({ metric, label, value });
   push('kernel_distance', 'ntk', history ? kernelDistance(history.initial.values, k.values) : 0);
+  push('kernel_change', 'ntk', history ? relativeChange(history.initial.values, k.values) : 0);
   if (history && step > history.previousStep) {
     push('kernel_velocity', 'ntk', kernelDistance(history.previous.values, k.values) / (step - history.previousStep));
   }

@@ -16,7 +16,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { resultSchema } from '../arrow/schemas';
 import { ResultStream } from '../arrow/stream';
 import { backendInfo } from '../backend';
-import { CancelledError, InvalidOptionError, MemoryBudgetError, ShapeError } from '../errors';
+import { CancelledError, InvalidOptionError, MemoryBudgetError, ShapeError, UnsupportedModelError } from '../errors';
 import { Mlp } from '../models/mlp';
 import { ntk, ntkLayerwise } from '../ntk/ntk';
 import type { Kernel } from '../ntk/kernel';
@@ -24,9 +24,10 @@ import { defaultMaxBytes } from '../ntk/memory';
 import { Rng } from '../random';
 import { asTensor, batchShape, outputCount, targetMatrix, TrainableModel, TrainingData, trainableVariables } from './data';
 import { evaluate, lossOf } from './evaluate';
+import { checkGradientKernels } from './gradient-kernels';
 import { predict } from './data';
 import type { TargetMatrix } from './metrics';
-import { isOptimizer, makeOptimizer } from './optimizer';
+import { disposeOptimizer, isOptimizer, makeOptimizer } from './optimizer';
 import { ResolvedOptions, resolveOptions, snapshotSteps, TrainOptions } from './options';
 import { TrainingColumns, trainingBatch, TrainingRow } from './schema';
 import { KernelHistory, kernelRows, TrainingSnapshot } from './snapshot';
@@ -53,6 +54,7 @@ function plan(model: TrainableModel, data: TrainingData, options: TrainOptions):
   if (ys.rows !== xs.rows) throw new ShapeError(`train: data.x has ${xs.rows} rows, data.y has ${ys.rows}; they must match`);
   if (ys.cols !== k) throw new ShapeError(`train: data.y must be [${xs.rows}, ${k}] (the model has ${k} outputs), got ${ys.cols === undefined ? 'more than 2 dimensions' : `[${ys.rows}, ${ys.cols}]`}`);
   const o = resolveOptions(options, xs.rows, isOptimizer);
+  if (!(model instanceof Mlp)) checkGradientKernels(model);
   if (o.loss === 'softmax-cross-entropy' && k < 2) throw new InvalidOptionError(`train: 'softmax-cross-entropy' needs k >= 2 outputs (one per class); the model has ${k}`);
   const ps = batchShape(options.snapshots.probe, 'snapshots.probe');
   if (options.snapshots.probeTargets !== undefined) {
@@ -78,6 +80,23 @@ function plan(model: TrainableModel, data: TrainingData, options: TrainOptions):
   }
   const stepsPerEpoch = Math.ceil(xs.rows / o.batchSize);
   return { o, n: xs.rows, k, stepsPerEpoch, steps: snapshotSteps(o, stepsPerEpoch), maxBytes };
+}
+
+/**
+ * Runs one optimizer step in a tidy scope. A backend without a gradient kernel the model needs (one that
+ * checkGradientKernels does not know of) is reported as such, with what to do (tfjs may leave tensors behind then).
+ */
+function stepOnce(fn: () => void): void {
+  try {
+    tf.tidy(fn);
+  } catch (e) {
+    const m = e instanceof Error ? /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(e.message) : null;
+    if (!m) throw e;
+    throw new UnsupportedModelError(
+      `train: the tfjs '${m[2]}' backend cannot compute this model's gradient (it has no '${m[1]}' kernel); ` +
+        `train it on another backend (NTK_BACKEND=cpu or node, or useBackend('cpu')) and compute its kernels anywhere`,
+    );
+  }
 }
 
 /** Fisher-Yates permutation of 0..n-1 from `rng`. */
@@ -133,7 +152,7 @@ async function* run(model: TrainableModel, data: TrainingData, options: TrainOpt
         if (b === 0 && o.shuffle && o.batchSize < p.n) order = permutation(p.n, rng);
         const start = b * o.batchSize;
         const size = Math.min(o.batchSize, p.n - start);
-        tf.tidy(() => {
+        stepOnce(() => {
           // Full batches need no gather: the mean loss does not depend on the order of the rows.
           let xb = x;
           let yb = y;
@@ -173,6 +192,6 @@ async function* run(model: TrainableModel, data: TrainingData, options: TrainOpt
     }
   } finally {
     tf.dispose(owned);
-    if (made.owned) made.optimizer.dispose();
+    if (made.owned) disposeOptimizer(made.optimizer);
   }
 }

@@ -21,6 +21,7 @@ import { gaussian, relErr, runPython, writeNpy64 } from './helpers';
 
 interface Reference {
   kernel_distance?: number;
+  kernel_change?: number;
   kernel_velocity?: number;
   alignment?: number;
   centred_alignment?: number;
@@ -90,6 +91,7 @@ describe('training kernel metrics', () => {
       for (let r = 0; r < n; r++) top.forEach((j, i) => (vecs.data[r * 4 + i] = e.vectors!.data[r * n + j]));
       mine.push({
         kernel_distance: kernelDistance(k0, ksum),
+        kernel_change: relativeChange(k0, ksum),
         kernel_velocity: kernelDistance(kp, ksum) / 3,
         alignment: kernelTargetAlignment(ksum, y),
         centred_alignment: centredAlignment(ksum, y),
@@ -103,7 +105,7 @@ describe('training kernel metrics', () => {
     const ref = runPython<Reference[]>('kernel_metrics.py', [dir]);
     ref.forEach((r, c) => {
       const m = mine[c];
-      for (const key of ['kernel_distance', 'kernel_velocity', 'alignment', 'centred_alignment'] as const) close(m[key]!, r[key]!, `case ${c} ${key}`);
+      for (const key of ['kernel_distance', 'kernel_change', 'kernel_velocity', 'alignment', 'centred_alignment'] as const) close(m[key]!, r[key]!, `case ${c} ${key}`);
       for (const key of ['trace_share', 'layer_change', 'eigenvalue', 'eigen_alignment'] as const) {
         assert.equal(m[key]!.length, r[key]!.length, `case ${c} ${key} length`);
         m[key]!.forEach((v, i) => close(v, r[key]![i], `case ${c} ${key}[${i}]`));
@@ -163,7 +165,7 @@ describe('training kernel metrics', () => {
       }
       compared++;
     }
-    // Per snapshot: distance, alignment, centred, 4 shares, 4 changes, 3 eigenvalues, 3 alignments (+ velocity after the first).
-    assert.equal(compared, 4 * 17 + 3);
+    // Per snapshot: distance, change, alignment, centred, 4 shares, 4 changes, 3 eigenvalues, 3 alignments (+ velocity after the first).
+    assert.equal(compared, 4 * 18 + 3);
   });
 });

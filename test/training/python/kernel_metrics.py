@@ -41,6 +41,7 @@ def main():
         k0 = load(d, c.get("k0"))
         if k0 is not None:
             r["kernel_distance"] = float(distance(k0, k))
+            r["kernel_change"] = float(np.linalg.norm(k - k0) / np.linalg.norm(k0))
         kp = load(d, c.get("kprev"))
         if kp is not None:
             r["kernel_velocity"] = float(distance(kp, k) / c["dt"])

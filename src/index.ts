@@ -38,6 +38,8 @@ export { ACTIVATIONS, activation, Mlp, mlp, asMlp, twoLayer } from './models';
 export type { Activation, ActivationName, DenseSpec, MlpOptions, LayerWeights, Parameterization, TwoLayerOptions } from './models';
 
 export { Kernel, ntk, ntkLayerwise, ntkTiles, ntkVp, ck, chooseNtkMethod, ntkCost } from './ntk';
+// Approximate kernels with their error estimates (docs/approximate.md).
+export { pseudoNtk, sketchedNtk, nystromNtk } from './ntk';
 export type {
   KernelInit,
   KernelKind,
@@ -60,6 +62,16 @@ export type {
   PureModel,
   NtkModel,
   InputBatch,
+  ApproxCost,
+  ApproxError,
+  ApproxResult,
+  NystromError,
+  NystromNtkOptions,
+  NystromNtkResult,
+  PseudoNtkOptions,
+  PseudoNtkResult,
+  SketchedNtkOptions,
+  SketchedNtkResult,
 } from './ntk';
 
 export { kernelRidge, gradientDescentMse } from './predict';

@@ -17,6 +17,19 @@ export type { PureModel } from './jacobian/pure';
 export type { NtkTile } from './ntk';
 export type { Range } from './explicit/block';
 export { ck } from './ck';
+export { pseudoNtk, sketchedNtk, nystromNtk } from './approximate';
+export type {
+  ApproxCost,
+  ApproxError,
+  ApproxResult,
+  NystromError,
+  NystromNtkOptions,
+  NystromNtkResult,
+  PseudoNtkOptions,
+  PseudoNtkResult,
+  SketchedNtkOptions,
+  SketchedNtkResult,
+} from './approximate';
 export type { CkOptions } from './ck';
 export type { InputBatch } from './input';
 export type { NtkModel } from './explicit/network';

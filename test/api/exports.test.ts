@@ -42,6 +42,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'TileWriteError', 'UnsupportedModelError', 'VERSION', 'activation', 'asMlp',
       'availableBackends', 'backendInfo', 'chooseNtkMethod', 'ck', 'ensureBackend', 'gradientDescentMse', 'kernelRidge',
       'linalgInfo', 'mlp', 'ntk', 'ntkCost', 'ntkLayerwise', 'ntkTiles', 'ntkVp', 'twoLayer', 'useBackend',
+      'pseudoNtk', 'sketchedNtk', 'nystromNtk',
     ],
     types: [
       'Activation', 'ActivationName', 'AutodiffModel', 'BackendInfo', 'BackendName', 'CkOptions', 'ConvolutionsOption', 'CostEstimate', 'DenseSpec',
@@ -50,6 +51,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'Matrix', 'MethodChoice', 'MlpOptions', 'NtkCost', 'NtkMethod', 'NtkModel', 'NtkOptions', 'NtkTile', 'NtkVpOptions', 'OutputLayout',
       'OutputsLike', 'Parameterization', 'PredictOptions', 'PureModel', 'Range', 'RegularizerScale', 'RouteCost', 'TargetsLike',
       'TwoLayerOptions',
+      'ApproxCost', 'ApproxError', 'ApproxResult', 'NystromError', 'NystromNtkOptions', 'NystromNtkResult', 'PseudoNtkOptions',
+      'PseudoNtkResult', 'SketchedNtkOptions', 'SketchedNtkResult',
     ],
   },
   './spectra': {

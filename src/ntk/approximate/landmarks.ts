@@ -27,8 +27,11 @@ export async function uniformLandmarks(rows: Rows, m: number, rng: Rng, columns:
   return { indices, columns: (await columns(indices)).values, exactEntries: 0 };
 }
 
-/** The diagonal K_ii of the exact kernel, from blocks of `chunk` examples (n chunk entries in all). */
-async function diagonal(n: number, block: Block, chunk = 32): Promise<Float64Array> {
+/** Examples per ntk() call for the diagonal: each call has a fixed overhead (~10-20 ms), each block costs chunk^2 entries. */
+const DIAGONAL_CHUNK = 64;
+
+/** The diagonal K_ii of the exact kernel, from blocks of `chunk` examples (about n chunk entries in all). */
+async function diagonal(n: number, block: Block, chunk = DIAGONAL_CHUNK): Promise<Float64Array> {
   const d = new Float64Array(n);
   for (let s = 0; s < n; s += chunk) {
     const idx = Array.from({ length: Math.min(chunk, n - s) }, (_, t) => s + t);
@@ -46,7 +49,7 @@ export async function pivotedCholeskyLandmarks(rows: Rows, m: number, columns: C
   const n = rows.n;
   const diag = await diagonal(n, block);
   let exactEntries = 0;
-  for (let s = 0; s < n; s += 32) exactEntries += Math.min(32, n - s) ** 2;
+  for (let s = 0; s < n; s += DIAGONAL_CHUNK) exactEntries += Math.min(DIAGONAL_CHUNK, n - s) ** 2;
   const F = new Float64Array(n * m); // row-major n x m, the first r columns filled
   const C = new Float32Array(n * m); // exact columns in landmark order
   const chosen: number[] = [];

@@ -22,6 +22,8 @@
  */
 export { kernelRidge } from './ridge';
 export { gradientDescentMse, type GradientDescentMsePredictor } from './gradient-descent';
+export { conjugateGradient, type CgOptions, type CgResult } from './cg';
+export { jacobiPreconditioner, nystromPreconditioner, type Preconditioner, type NystromOptions } from './preconditioners';
 export type {
   KernelLike,
   TargetsLike,

@@ -6,6 +6,8 @@
  *   import { spectrum, topSpectrum } from 'ntk-lab/spectra';
  *   const s = await spectrum(await ntkLayerwise(net, x), { vectors: 'spikes' });  // NTK and its components
  *   const top = await topSpectrum((v) => ntkVp(net, x, v), { n: 20000, k: 10, tol: 1e-6 });  // no kernel formed
+ *   const op = await TileStoreOperator.open('runs/k100k');     // 'ntk-lab/tiles': a kernel on disk as a BlockOperator
+ *   await blockTopEigen(op, { k: 10, block: 16 }); await slq(op, { probes: 16, steps: 50 });  // one pass serves a block
  *
  * The 'ntk-lab/spectra' entry: everything here is public. Internal (in their modules): the symmetry check and
  * the eigen-decomposition core that spectrum() and symmetricEigen share (./eigen), and the quantile helper (./esd).
@@ -26,3 +28,9 @@ export { summarize } from './summary';
 export type { SpectrumSummary } from './summary';
 export { ksDistance, wasserstein1 } from './distance';
 export type { DistanceOptions } from './distance';
+export { denseBlockOperator } from './block-operator';
+export type { BlockOperator } from './block-operator';
+export { blockTopEigen } from './block-krylov';
+export type { BlockEigenOptions, BlockEigenResult } from './block-krylov';
+export { slq, slqDistance, slqDensityTable } from './slq';
+export type { SlqOptions, SlqResult } from './slq';

@@ -8,7 +8,8 @@
  *   await assembleJob(await TileJob.open('runs/k'), 'K.npy');
  *
  * Seams for what is not here yet: another executor only has to run `runTile(job, K)` (or the CLI worker) once per
- * index K; a consumer of stored tiles (matrix-free spectra) reads them with `TileJob` and `job.state(t)`.
+ * index K. Matrix-free work on a finished job: `TileStoreOperator` (K V for a block of vectors, exact statistics, streamed
+ * from the tiles; spectra by blockTopEigen / slq of 'ntk-lab/spectra') and `kernelRidgeOnStore` (preconditioned CG).
  */
 export { planTileJob } from './plan';
 export type { PlanTileJobOptions } from './plan';
@@ -32,6 +33,12 @@ export { assembleJob } from './assemble';
 export type { AssembleOptions, AssembleResult } from './assemble';
 export { readKernelBlock, readNpyInfo } from './npy';
 export type { KernelBlock, NpyInfo } from './npy';
+export { TileStoreOperator } from './store-operator';
+export type { TileStoreOptions, StorePassEvent, KernelStats } from './store-operator';
+export type { TileVerify } from './tile-block';
+export { kernelRidgeOnStore } from './store-ridge';
+export type { StoreRidgeOptions, StoreRidgeResult } from './store-ridge';
+export { readNpyMatrix, writeNpyMatrix } from './npy-matrix';
 export { saveModel, loadModel } from './model-io';
 export type { SavedModelInfo, SavedModelKind, LoadedModel } from './model-io';
 export { JobFormatError, JobIntegrityError, TileIndexError, TileWriteError, JobIncompleteError } from './errors';

@@ -97,6 +97,56 @@ test('reported error within a factor 2 of the measured error (MLPs with 1 and 3 
   }
 });
 
+/** Textbook greedy pivoted Cholesky (float64) on a whole n x n kernel: the pivots, and the rank-m factor's relative error. */
+function textbookPivotedCholesky(K: Float32Array, n: number, m: number): { pivots: number[]; error: number } {
+  const d = Float64Array.from({ length: n }, (_, i) => K[i * n + i]);
+  const F: Float64Array[] = [];
+  const pivots: number[] = [];
+  for (let t = 0; t < m; t++) {
+    let p = 0;
+    for (let i = 1; i < n; i++) if (d[i] > d[p]) p = i;
+    pivots.push(p);
+    const col = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let v = K[i * n + p];
+      for (const f of F) v -= f[i] * f[p];
+      col[i] = v;
+    }
+    const s = Math.sqrt(col[p]);
+    for (let i = 0; i < n; i++) {
+      col[i] /= s;
+      d[i] -= col[i] * col[i];
+    }
+    F.push(col);
+  }
+  const approx = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (const f of F) approx[i * n + j] += f[i] * f[j];
+  return { pivots, error: relFrobenius(approx, K) };
+}
+
+test('pivoted Cholesky in rounds picks (almost) the pivots of sequential greedy pivoted Cholesky on the whole kernel', async (t) => {
+  const nets = [mlp({ inputDim: 8, widths: [64, 64], outputDim: 3, seed: 1 }), mlp({ inputDim: 8, widths: [32], activation: 'tanh', seed: 1 })];
+  try {
+    for (const [q, net] of nets.entries()) {
+      const n = q === 0 ? 96 : 80;
+      const xs = gaussianRows(n, 8, 2);
+      const K = (await ntk(net, xs)).values;
+      for (const m of [8, 16, 32]) {
+        const ref = textbookPivotedCholesky(K, n, m);
+        const r = await nystromNtk(net, xs, { landmarks: m, method: 'pivoted-cholesky', subset: 0 });
+        const shared = ref.pivots.filter((p) => r.landmarks.includes(p)).length;
+        const err = relFrobenius(r.kernel!.values, K);
+        t.diagnostic(`net ${q}, m = ${m}: ${shared} of ${m} pivots shared; error ${err.toFixed(4)} vs sequential ${ref.error.toFixed(4)}`);
+        assert.deepEqual(r.landmarks.slice(0, 4), ref.pivots.slice(0, 4));
+        assert.ok(shared >= 0.9 * m, `net ${q}, m = ${m}: ${shared} pivots shared`);
+        assert.ok(err < 1.1 * ref.error, `net ${q}, m = ${m}: error ${err} vs sequential ${ref.error}`);
+      }
+    }
+  } finally {
+    nets.forEach((n) => n.dispose());
+  }
+});
+
 test('nystromNtk: tensors return to their start count; bad options give named errors', async () => {
   const net = mlp({ inputDim: 3, widths: [8], seed: 0 });
   const cnn = smallCnn(3, 1);

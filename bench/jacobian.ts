@@ -4,9 +4,14 @@
  *  2. A CNN conv3x3(32) -> relu -> conv3x3(32) -> relu -> flatten -> dense(1) on 28x28x1 inputs at n = 500:
  *     ntk-lab 'jacobian' beside torch.func's Jacobian-contraction recipe and a JAX jit(vmap(jacrev)) contraction
  *     (bench/peers/jacobian_peers.py, run from the project's .venv in the same invocation, same weights and
- *     inputs, same thread count), with the kernels compared.
+ *     inputs, same thread count), with the kernels compared; then the CNN's work per layer (issue 19 item 1):
+ *     executed FLOPs (ntkCost: the route each layer takes), minimal FLOPs (Novak et al. 2022), time, GFLOP/s on
+ *     the minimal count and its fraction of this run's sgemm rate (measured here through the addon).
+ *  3. Convolution routes (issue 19 item 2): per-example gradients vs patch Gram x delta Gram on shapes where
+ *     either wins, both timed (alternated, best of --repeat), beside the cost model's predicted order.
+ * Timings on a shared machine are noisy: every comparison alternates its sides and keeps each side's best.
  *
- *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax]
+ *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax] [--parts mlp,cnn,routes]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,9 +21,10 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../src/backend';
-import { linalgInfo } from '../src/linalg';
+import { linalgInfo, matmul } from '../src/linalg';
 import { mlp } from '../src/models';
-import { Kernel, ntk, ntkVp } from '../src/ntk';
+import { Kernel, NtkCost, NtkOptions, ntk, ntkCost, ntkVp } from '../src/ntk';
+import { startProfile, stopProfile } from '../src/ntk/jacobian/profile';
 import { Rng } from '../src/random';
 
 const root = path.resolve(__dirname, '../..');
@@ -29,6 +35,7 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     peers: { type: 'string', default: 'torch-func,jax' },
+    parts: { type: 'string', default: 'mlp,cnn,routes' },
   },
 });
 const repeat = Number(args.repeat);
@@ -54,6 +61,39 @@ function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return diff / scale;
 }
 
+/** Best seconds of each run over `repeat` rounds that alternate the runs (after one untimed warm-up each), and the last kernels. */
+async function alternated(runs: (() => Promise<Kernel>)[]): Promise<{ seconds: number; K: Kernel }[]> {
+  const out = [] as { seconds: number; K: Kernel }[];
+  for (const run of runs) out.push({ seconds: Infinity, K: await run() });
+  for (let r = 0; r < repeat; r++) {
+    for (const [i, run] of runs.entries()) {
+      const t0 = performance.now();
+      out[i].K = await run();
+      out[i].seconds = Math.min(out[i].seconds, (performance.now() - t0) / 1000);
+    }
+  }
+  return out;
+}
+
+/** This run's sgemm rate through the addon (or the fallback): best of 3, C = A B with m = n = k = size. */
+function sgemmRate(size: number): number {
+  const a = { rows: size, cols: size, data: new Rng(1).normals32(size * size) };
+  const b = { rows: size, cols: size, data: new Rng(2).normals32(size * size) };
+  const out = { rows: size, cols: size, data: new Float32Array(size * size) };
+  matmul(a, b, { checkFinite: false, out });
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    matmul(a, b, { checkFinite: false, out });
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return (2 * size * size * size) / best;
+}
+
+function g(flops: number): string {
+  return (flops / 1e9).toFixed(2);
+}
+
 function table(rows: string[][]): void {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((v, c) => v.padStart(widths[c] + 2)).join(''));
@@ -63,8 +103,7 @@ async function benchMlp(n: number): Promise<void> {
   const net = mlp({ inputDim: 784, widths: [512, 512, 512], outputDim: 1, activation: 'relu', parameterization: 'ntk', bias: true, weightStd: 1, biasStd: 1, seed: n });
   try {
     const x = { rows: n, cols: 784, data: new Rng(n + 7).normals32(n * 784) };
-    const e = await timed(() => ntk(net, x, undefined, { method: 'explicit' }));
-    const j = await timed(() => ntk(net, x, undefined, { method: 'jacobian' }));
+    const [e, j] = await alternated([() => ntk(net, x, undefined, { method: 'explicit' }), () => ntk(net, x, undefined, { method: 'jacobian' })]);
     console.log(`\n1. MLP 784-512-512-512-1 relu, n = ${n}`);
     table([
       ['method', 'seconds', 'vs explicit', 'max rel diff'],
@@ -82,7 +121,51 @@ interface PeerResult {
   runs: number[];
 }
 
-async function benchCnn(n: number): Promise<void> {
+/**
+ * The CNN's kernel by part: one profiled run (after the timed ones), its seconds per layer beside ntkCost's counts.
+ * A layer's time is its forward and reverse pass (per-example gradients formed in it included) and the
+ * contractions of its tensors; 'other ops' are the passes of activations, reshapes and the like.
+ */
+async function perLayer(cost: NtkCost, run: () => Promise<Kernel>, best: number, sgemm: number): Promise<void> {
+  startProfile();
+  const t0 = performance.now();
+  await run();
+  const wall = (performance.now() - t0) / 1000;
+  const t = stopProfile();
+  const get = (key: string): number => t.get(key) ?? 0;
+  const rows = [['layer', 'route', 'pass GFLOP', 'executed GFLOP', 'minimal GFLOP', 'seconds', 'GFLOP/s executed', 'GFLOP/s minimal', 'of sgemm']];
+  let attributed = 0;
+  const linear = new Set(cost.layers.map((l) => l.layer));
+  const row = (name: string, route: string, pass: number, executed: number, minimal: number, seconds: number): string[] => [
+    name, route, g(pass), g(executed), g(minimal), seconds.toFixed(3), (executed / seconds / 1e9).toFixed(1), (minimal / seconds / 1e9).toFixed(1),
+    `${((100 * minimal) / seconds / sgemm).toFixed(0)}%`,
+  ];
+  for (const l of cost.layers) {
+    const seconds = get(`${l.layer}:pass`) + l.labels.reduce((s, label) => s + get(`${label}:contract`), 0);
+    attributed += seconds;
+    rows.push(row(l.layer, l.route, l.passFlops, l.passFlops + l.executedFlops, l.passFlops + l.minimalFlops, seconds));
+  }
+  let others = 0;
+  for (const [key, v] of t) if (key.endsWith(':pass') && !linear.has(key.slice(0, -5))) others += v;
+  rows.push(['other ops', '-', '-', '-', '-', others.toFixed(3), '-', '-', '-']);
+  rows.push(['unattributed', '-', '-', '-', '-', Math.max(0, wall - attributed - others).toFixed(3), '-', '-', '-']);
+  const total = cost.passFlops + cost.executedFlops;
+  const minimal = cost.passFlops + cost.minimalFlops;
+  rows.push(row('total (best run)', '-', cost.passFlops, total, minimal, best));
+  console.log(`\nper layer (one profiled run, ${wall.toFixed(3)} s; FLOPs by ntkCost, 2 per multiply-add, pairs = n (n + 1) / 2 for the symmetric kernel):`);
+  table(rows);
+  for (const l of cost.layers) {
+    if (l.routes) console.log(`  ${l.layer}: form ${get(`${l.layer}:form`).toFixed(3)} s of its pass; ${l.reason}`);
+  }
+  console.log(
+    `minimal kernel contractions alone (Novak et al.): ${g(cost.minimalFlops)} GFLOP, ${(cost.minimalFlops / best / 1e9).toFixed(1)} GFLOP/s = ` +
+      `${((100 * cost.minimalFlops) / best / sgemm).toFixed(0)}% of sgemm; with the passes any reverse-mode route needs (forward + input cotangents): ` +
+      `${g(minimal)} GFLOP, ${(minimal / best / 1e9).toFixed(1)} GFLOP/s = ${((100 * minimal) / best / sgemm).toFixed(0)}% of sgemm ` +
+      `(Novak's n^2 convention, no symmetry: contractions ${g((cost.minimalFlops * 2 * cost.n1) / (cost.n1 + 1))} GFLOP)`,
+  );
+}
+
+async function benchCnn(n: number, sgemm: number): Promise<void> {
   const model = tfl.sequential({
     layers: [
       tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], name: 'conv1' }),
@@ -136,18 +219,72 @@ async function benchCnn(n: number): Promise<void> {
     table(rows);
     console.log(`ntk-lab is ${(fastest / ours.seconds).toFixed(2)}x the fastest peer ('vs ntk-lab' = peer seconds / ntk-lab seconds; > 1: ntk-lab faster)`);
     console.log(`ntkVp (Theta v, no kernel formed): ${vpSeconds.toFixed(3)} s, max rel diff to K v ${maxRel(tv, kv).toExponential(1)}`);
+    const xp = tf.tensor(xData, [n, 28, 28, 1]);
+    try {
+      await perLayer(ntkCost(model, n), () => ntk(model, xp, undefined, { method: 'jacobian' }), ours.seconds, sgemm);
+    } finally {
+      xp.dispose();
+    }
   } finally {
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** One conv layer (3x3, 'valid', tanh) on `shape` inputs, then a dense head. */
+function convNet(shape: [number, number, number], filters: number, seed: number): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters, kernelSize: 3, activation: 'tanh', inputShape: shape, name: 'conv', kernelInitializer: tfl.initializers.glorotNormal({ seed }) }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 1, name: 'head', kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + 1 }) }),
+    ],
+  });
+}
+
+async function benchRoutes(): Promise<void> {
+  const cases: { shape: [number, number, number]; filters: number; n: number }[] = [
+    { shape: [12, 12, 8], filters: 16, n: 300 }, // P = 100: gradients
+    { shape: [6, 6, 16], filters: 16, n: 400 }, // P = 16: near the boundary
+    { shape: [4, 4, 32], filters: 32, n: 600 }, // P = 4
+    { shape: [3, 4, 64], filters: 64, n: 600 }, // P = 2: structured
+  ];
+  console.log('\n3. Convolution routes: conv3x3 (tanh) + dense(1), symmetric NTK, components of every tensor');
+  const rows = [['input', 'n', 'P', 'C', 'cout', 'gradients GFLOP', 'structured GFLOP', 'predicted', 'gradients s', 'structured s', 'timed', 'agree']];
+  for (const [i, c] of cases.entries()) {
+    const model = convNet(c.shape, c.filters, 40 + i);
+    const x = tf.tensor(new Rng(50 + i).normals32(c.n * c.shape[0] * c.shape[1] * c.shape[2]), [c.n, ...c.shape]);
+    try {
+      const conv = ntkCost(model, c.n).layers[0];
+      const { gradients, structured } = conv.routes!;
+      const opts = (convolutions: NtkOptions['convolutions']): NtkOptions => ({ method: 'jacobian', convolutions });
+      const [tg, ts] = await alternated([() => ntk(model, x, undefined, opts('gradients')), () => ntk(model, x, undefined, opts('structured'))]);
+      const predicted = conv.route;
+      const timed = ts.seconds < tg.seconds ? 'structured' : 'gradients';
+      rows.push([
+        c.shape.join('x'), String(c.n), String(conv.positions), String(conv.patch), String(conv.channels), g(gradients.flops), g(structured.flops),
+        predicted, tg.seconds.toFixed(3), ts.seconds.toFixed(3), timed, predicted === timed ? 'yes' : 'NO',
+      ]);
+      if (maxRel(ts.K.values, tg.K.values) > 1e-4) throw new Error(`routes disagree on ${c.shape.join('x')}: ${maxRel(ts.K.values, tg.K.values)}`);
+    } finally {
+      model.dispose();
+      x.dispose();
+    }
+  }
+  table(rows);
+}
+
 async function main(): Promise<void> {
   const backend = await ensureBackend();
   const info = linalgInfo();
-  console.log(`bench/jacobian: ${os.cpus().length} cores; ntk-lab: tfjs ${backend.name}, ${info.implementation} (${info.blas}, ${info.threads} threads); peers with ${args.threads} threads; best of ${repeat} after a warm-up`);
-  await benchMlp(Number(args['n-mlp']));
-  await benchCnn(Number(args['n-cnn']));
+  const parts = new Set(args.parts.split(','));
+  const sgemm = sgemmRate(1536);
+  console.log(`bench/jacobian: ${os.cpus().length} cores; ntk-lab: tfjs ${backend.name}, ${info.implementation} (${info.blas}, ${info.threads} threads); peers with ${args.threads} threads; best of ${repeat} after a warm-up, sides alternated`);
+  console.log(`sgemm in this run (addon, m = n = k = 1536, best of 3): ${(sgemm / 1e9).toFixed(1)} GFLOP/s`);
+  if (parts.has('mlp')) await benchMlp(Number(args['n-mlp']));
+  if (parts.has('cnn')) await benchCnn(Number(args['n-cnn']), sgemm);
+  if (parts.has('routes')) await benchRoutes();
+  console.log(`sgemm at the end of the run: ${(sgemmRate(1536) / 1e9).toFixed(1)} GFLOP/s`);
 }
 
 main().catch((e) => {

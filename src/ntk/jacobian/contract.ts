@@ -5,6 +5,7 @@
 import { Matrix, gram, gramAsync, matmul, matmulAsync } from '../../linalg';
 import { OutputLayout } from '../kernel';
 import { Factor, OuterFactor, PatchFactor } from './factors';
+import { addTime, profiled } from './profile';
 
 /** Rows a..: the k-strided rows of output a, [n, cols] (for the 'diagonal' layout). */
 function outputRows(g: Float32Array, n: number, k: number, cols: number, a: number): Float32Array {
@@ -196,6 +197,32 @@ function gramInto(x: Float32Array, y: Float32Array, ra: number, rb: number, c: n
 }
 
 /**
+ * Over the P x P blocks (ii, jj) of two [ni P, nj P] Grams: s[ii nj + jj] = sum of PG o DG, t[ii nj + jj] = sum of DG.
+ * A small function of its own, row by row, so that V8 keeps it optimised (inlined in the caller's loops it ran 4-5x slower: 61-80 ms against 14 ms).
+ */
+function blockSums(PG: Float32Array, DG: Float32Array, ni: number, nj: number, P: number, s: Float64Array, t: Float64Array): void {
+  const W = nj * P;
+  s.fill(0, 0, ni * nj);
+  t.fill(0, 0, ni * nj);
+  for (let r = 0; r < ni * P; r++) {
+    const o = ((r / P) | 0) * nj;
+    const base = r * W;
+    for (let jj = 0; jj < nj; jj++) {
+      let a = 0;
+      let c = 0;
+      const q0 = base + jj * P;
+      for (let q = q0; q < q0 + P; q++) {
+        const g = DG[q];
+        a += PG[q] * g;
+        c += g;
+      }
+      s[o + jj] += a;
+      t[o + jj] += c;
+    }
+  }
+}
+
+/**
  * The structured route of a patch factor: scale sum_{p,q} (patch_i(p) . patch_j(q)) (d_i^a(p) . d_j^b(q)) for every
  * pair, from a patch Gram and a delta Gram per sub-block of examples (never a per-example gradient), added into
  * `out`; the delta Grams' sums over (p, q), the bias's kernel before its scale^2, are left in `cache`.
@@ -217,6 +244,8 @@ function addStructured(out: Float32Array, f1: PatchFactor, f2: PatchFactor, layo
   const pg = new Float32Array(b * b * P * P);
   const dg = new Float32Array(b * b * P * P * (full ? k * k : 1));
   const scale = f1.scale;
+  const bs = new Float64Array(b * b);
+  const bt = new Float64Array(b * b);
   for (let i0 = 0; i0 < n1; i0 += b) {
     const i1 = Math.min(n1, i0 + b);
     const ni = i1 - i0;
@@ -226,7 +255,7 @@ function addStructured(out: Float32Array, f1: PatchFactor, f2: PatchFactor, layo
       const nj = j1 - j0;
       const diag = lower && j0 === i0;
       const B = diag ? A : patchRows(f2, j0, j1, bufB);
-      const PG = gramInto(A, B, ni * P, nj * P, C, pg);
+      const PG = profiled('structured:patch-gram', () => gramInto(A, B, ni * P, nj * P, C, pg));
       const Wp = nj * P;
       if (full) {
         const DA = f1.d.subarray(i0 * k * P * cout, i1 * k * P * cout);
@@ -258,25 +287,18 @@ function addStructured(out: Float32Array, f1: PatchFactor, f2: PatchFactor, layo
       for (const a of outputs) {
         const DA = deltaRows(f1, i0, i1, a, bufDA);
         const DB = diag ? DA : deltaRows(f2, j0, j1, a, bufDB);
-        const DG = gramInto(DA, DB, ni * P, nj * P, dWidth, dg);
+        const DG = profiled('structured:delta-gram', () => gramInto(DA, DB, ni * P, nj * P, dWidth, dg));
+        const t0 = performance.now();
         const v = a < 0 ? 1 : k;
         const acc = sums[a < 0 ? 0 : a];
+        blockSums(PG, DG, ni, nj, P, bs, bt);
         for (let ii = 0; ii < ni; ii++)
           for (let jj = 0; jj < (diag ? ii + 1 : nj); jj++) {
-            let s = 0;
-            let t = 0;
-            for (let p = 0; p < P; p++) {
-              const r = (ii * P + p) * Wp + jj * P;
-              for (let q = r; q < r + P; q++) {
-                const g = DG[q];
-                s += PG[q] * g;
-                t += g;
-              }
-            }
             const q = (i0 + ii) * n2 + j0 + jj;
-            out[q * v + (a < 0 ? 0 : a)] += scale * s;
-            acc[q] += t;
+            out[q * v + (a < 0 ? 0 : a)] += scale * bs[ii * nj + jj];
+            acc[q] += bt[ii * nj + jj];
           }
+        addTime('structured:products', (performance.now() - t0) / 1000);
       }
     }
   }

@@ -23,10 +23,17 @@ import { LinearOp } from './ops/linear';
 /** opts.convolutions: the cost model's choice per layer ('auto'), or one route for every layer over positions. */
 export type ConvolutionsOption = 'auto' | ConvRoute;
 
-/** Sustained sgemm rate of OpenBLAS on 2 cores (bench/jacobian measures it: 50-60 GFLOP/s). */
-export const BLAS_FLOPS = 50e9;
-/** Elementwise product-and-sum loops in TypeScript over float32 arrays (~1 multiply-add per ns, measured). */
-export const LOOP_FLOPS = 1e9;
+/** Sustained sgemm rate of OpenBLAS on 2 cores (bench/jacobian measured 100-127 GFLOP/s on a 2-core Haswell VM). */
+export const BLAS_FLOPS = 100e9;
+/** Product-and-sum loops in TypeScript over float32 Grams (measured 0.6 GFLOP/s: 8.6 M in 14 ms, P = 4). */
+export const LOOP_FLOPS = 0.6e9;
+/**
+ * Values written per second besides the FLOPs that make them: per-example gradients streamed to memory by one
+ * small product per example and output (n = 600, 4x4x32 inputs: 5.5 M values, ~22 ms beyond the Gram's FLOPs),
+ * and the structured route's cache-resident P x P Gram blocks (1 MB sub-blocks).
+ */
+export const STREAMED_VALUES = 0.25e9;
+export const CACHED_VALUES = 1e9;
 
 /** Predicted work of one route of one layer's contraction (weight and bias). */
 export interface RouteCost {
@@ -36,7 +43,9 @@ export interface RouteCost {
   loopFlops: number;
   /** blasFlops + loopFlops. */
   flops: number;
-  /** blasFlops / BLAS_FLOPS + loopFlops / LOOP_FLOPS. */
+  /** Values the route writes besides the kernel: per-example gradients ('gradients'), the P x P Gram blocks of every pair ('structured'). */
+  values: number;
+  /** blasFlops / BLAS_FLOPS + loopFlops / LOOP_FLOPS + values / (STREAMED_VALUES or CACHED_VALUES). */
   seconds: number;
 }
 
@@ -80,8 +89,8 @@ export interface NtkCost {
   plan: string;
 }
 
-function route(blasFlops: number, loopFlops: number): RouteCost {
-  return { blasFlops, loopFlops, flops: blasFlops + loopFlops, seconds: blasFlops / BLAS_FLOPS + loopFlops / LOOP_FLOPS };
+function route(blasFlops: number, loopFlops: number, values: number, valueRate: number): RouteCost {
+  return { blasFlops, loopFlops, flops: blasFlops + loopFlops, values, seconds: blasFlops / BLAS_FLOPS + loopFlops / LOOP_FLOPS + values / valueRate };
 }
 
 function gflop(f: number): string {
@@ -147,9 +156,9 @@ export function countGraph(graph: Graph, n1: number, n2: number | undefined, lay
       continue;
     }
     // Per-example gradients: 2 P C cout per example and output, then their Gram; the bias rows' Gram.
-    const gradients = route(2 * E * k * P * C * cout + 2 * pairs * gd * C * cout + (hasBias ? 2 * pairs * gd * cout : 0), (hasBias ? E * k * P * cout : 0) + pairs * vpp * (hasBias ? 2 : 1));
+    const gradients = route(2 * E * k * P * C * cout + 2 * pairs * gd * C * cout + (hasBias ? 2 * pairs * gd * cout : 0), (hasBias ? E * k * P * cout : 0) + pairs * vpp * (hasBias ? 2 : 1), E * k * C * cout, STREAMED_VALUES);
     // Patch Grams [P, P] and delta Grams per pair, their product summed; the bias sums the delta Grams.
-    const structured = route(2 * pairs * P * P * (C + gd * cout), 3 * pairs * P * P * vpp);
+    const structured = route(2 * pairs * P * P * (C + gd * cout), 3 * pairs * P * P * vpp, pairs * P * P * (1 + vpp), CACHED_VALUES);
     const minimal = Math.min(2 * pairs * gd * C * cout, 2 * pairs * P * P * (C + gd * cout)) + (hasBias ? Math.min(2 * pairs * gd * cout, pairs * P * P * vpp) : 0);
     const pick: ConvRoute = option !== 'auto' ? option : structured.seconds < gradients.seconds ? 'structured' : 'gradients';
     const other: ConvRoute = pick === 'structured' ? 'gradients' : 'structured';

@@ -22,6 +22,8 @@ export type { SweepWidgetOptions } from './sweep-widget';
 export { DEFAULT_PARAMS as DEFAULT_SWEEP_PARAMS, etaGrid } from './sweep-params';
 export type { SweepParams, SweepFixed } from './sweep-params';
 export { KernelWidget, showKernel } from './kernel-widget';
+export { TrainingWidget, showTraining } from './training-widget';
+export type { TrainingWidgetOptions } from './training-widget';
 export type { KernelWidgetOptions } from './kernel-widget';
 export { BatchChannel } from './channel';
 export type { WidgetPort } from './channel';

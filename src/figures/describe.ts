@@ -6,6 +6,7 @@
  * Pure: the views and the Node tests call the same functions.
  */
 import type { SweepRows } from './builders/sweep';
+import type { TrainingData } from './data/training-data';
 import type { DataStatus } from './protocol';
 
 /** A widget's state as a whole. */
@@ -106,4 +107,11 @@ export function sweepLine(rows: SweepRows, seeds: number, st: DataStatus, held: 
   const total = expected !== null && seeds >= 1 && expected % perPoint === 0 ? (expected / perPoint) * seeds : null;
   const progress = total !== null ? (points < total ? `${points} of ${total} points` : `${total} points, averaging over seeds`) : plural(points, 'point');
   return line(st, held, { what, progress });
+}
+
+/** Header line of a training widget: snapshots received and the latest step. */
+export function trainingLine(data: TrainingData, st: DataStatus, held: Readonly<Record<string, number>>): string {
+  const n = data.snapshots;
+  const what = n === 0 ? 'no snapshots' : `${plural(n, 'snapshot')} of the kernel during training, to step ${data.lastStep}`;
+  return line(st, held, { what, progress: n === 0 ? 'training, first snapshot…' : `training: ${plural(n, 'snapshot')}, step ${data.lastStep}` });
 }

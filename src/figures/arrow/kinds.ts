@@ -38,6 +38,7 @@ export const KIND_COLUMNS = {
     kernel: 'i32', label: 'utf8', kernel_kind: 'utf8', shape: 'list<i32>', row_start: 'i32', row_end: 'i32', col_start: 'i32',
     col_end: 'i32', values: 'list<f32>',
   },
+  training: { step: 'i32', epoch: 'f64', metric: 'utf8', label: 'utf8', value: 'f64' },
 } as const satisfies Record<string, Record<string, ColumnType>>;
 
 /** A result kind the widgets read. */

@@ -7,7 +7,7 @@
  *
  * The package root: models, kernels, predictions, the backend choice, errors. The other capabilities are
  * subpaths (package.json `exports`): 'ntk-lab/spectra', 'ntk-lab/theory', 'ntk-lab/arrow', 'ntk-lab/one-step',
- * 'ntk-lab/linalg', 'ntk-lab/notebook', 'ntk-lab/tiles'. Every name is listed (no `export *`), so that what is public is a
+ * 'ntk-lab/linalg', 'ntk-lab/notebook', 'ntk-lab/tiles', 'ntk-lab/data' (readers, datasets). Every name is listed (no `export *`), so that what is public is a
  * decision: test/api/exports.test.ts holds the same list. Left out on purpose: memory estimators
  * (explicitMemoryEstimate, defaultMaxBytes), seed derivation (deriveSeed), erf/erfc and the linear algebra
  * beyond linalgInfo (all in 'ntk-lab/linalg').
@@ -30,12 +30,17 @@ export {
 export { ConvergenceError } from './theory/errors';
 export { CommUnavailableError, CommClosedError } from './kernel/errors';
 export { JobFormatError, JobIntegrityError, JobIncompleteError, TileIndexError, TileWriteError } from './tiles/errors';
+export { ModelFormatError } from './models/io';
+export { DataFormatError } from './data/errors';
 
 export { BACKEND_NAMES, availableBackends, backendInfo, ensureBackend, useBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 
 export { ACTIVATIONS, activation, Mlp, mlp, asMlp, twoLayer } from './models';
 export type { Activation, ActivationName, DenseSpec, MlpOptions, LayerWeights, Parameterization, TwoLayerOptions } from './models';
+// Models on disk in tfjs' layers-model format (model.json + weight shards), without tfjs-node.
+export { saveModel, loadModel, loadLayersModel } from './models/io';
+export type { LoadedModel, SavedModelInfo, SavedModelKind, SaveModelOptions } from './models/io';
 
 export { Kernel, ntk, ntkLayerwise, ntkTiles, ntkVp, ck, chooseNtkMethod, ntkCost } from './ntk';
 // Approximate kernels with their error estimates (docs/approximate.md).

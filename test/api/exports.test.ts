@@ -43,6 +43,9 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'availableBackends', 'backendInfo', 'chooseNtkMethod', 'ck', 'ensureBackend', 'gradientDescentMse', 'kernelRidge',
       'linalgInfo', 'mlp', 'ntk', 'ntkCost', 'ntkLayerwise', 'ntkTiles', 'ntkVp', 'twoLayer', 'useBackend',
       'pseudoNtk', 'sketchedNtk', 'nystromNtk',
+      'DataFormatError', 'ModelFormatError', 'loadLayersModel', 'loadModel', 'saveModel',
+      // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
+      'conjugateGradient', 'jacobiPreconditioner', 'nystromPreconditioner',
     ],
     types: [
       'Activation', 'ActivationName', 'AutodiffModel', 'BackendInfo', 'BackendName', 'CkOptions', 'ConvolutionsOption', 'CostEstimate', 'DenseSpec',
@@ -53,17 +56,22 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'TwoLayerOptions',
       'ApproxCost', 'ApproxError', 'ApproxResult', 'NystromError', 'NystromNtkOptions', 'NystromNtkResult', 'PseudoNtkOptions',
       'PseudoNtkResult', 'SketchedNtkOptions', 'SketchedNtkResult',
+      'LoadedModel', 'SaveModelOptions', 'SavedModelInfo', 'SavedModelKind',
+      'CgOptions', 'CgResult', 'NystromOptions', 'Preconditioner',
     ],
   },
   './spectra': {
     values: [
       'detectSpikes', 'histogram', 'kde', 'ksDistance', 'lanczos', 'matrixOperator', 'spectrum', 'summarize', 'symmetricEigen',
       'topEigenvectors', 'topSpectrum', 'wasserstein1',
+      // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
+      'blockTopEigen', 'denseBlockOperator', 'slq', 'slqDensityTable', 'slqDistance',
     ],
     types: [
       'DistanceOptions', 'EigenOptions', 'EigenResult', 'EsdOptions', 'Histogram', 'Kde', 'KernelSpectrum', 'LanczosOptions',
       'LanczosResult', 'SpectrumOptions', 'SpectrumResult', 'SpectrumSummary', 'SpikeOptions', 'Spikes', 'SymmetricOperator',
       'TopSpectrumOptions',
+      'BlockEigenOptions', 'BlockEigenResult', 'BlockOperator', 'SlqOptions', 'SlqResult',
     ],
   },
   './theory': {
@@ -138,18 +146,34 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'JOB_FORMAT', 'JOB_SCHEMA_VERSION', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError', 'TileIndexError', 'TileJob',
       'TileWriteError', 'assembleJob', 'indexFromEnvironment', 'jobStatus', 'kubernetesJob', 'loadModel', 'planTileJob',
       'readKernelBlock', 'readNpyInfo', 'runLocal', 'runTile', 'saveModel', 'slurmScript', 'tileAt', 'tileGrid', 'toYaml',
+      // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
+      'TileStoreOperator', 'kernelRidgeOnStore', 'readNpyMatrix', 'writeNpyMatrix',
     ],
     types: [
       'AssembleOptions', 'AssembleResult', 'BlockRange', 'FileHash', 'JobKernel', 'JobStatus', 'JobStatusOptions', 'KernelBlock',
       'KubernetesJobOptions', 'LoadedModel', 'LocalRunEvent', 'LocalRunOptions', 'LocalRunSummary', 'NpyInfo', 'OpenTileJobOptions',
       'PlanTileJobOptions', 'RunTileOptions', 'SavedModelInfo', 'SavedModelKind', 'SlurmScriptOptions', 'Temporary', 'TileGridSpec',
       'TileJobManifest', 'TileOutcome', 'TileProblem', 'TileRecord', 'TileRef', 'TileState', 'VerifyLevel',
+      'KernelStats', 'StorePassEvent', 'StoreRidgeOptions', 'StoreRidgeResult', 'TileStoreOptions', 'TileVerify',
+    ],
+  },
+  './data': {
+    values: [
+      'DataFormatError', 'assignWeights', 'loadDigits', 'loadMnist', 'oneHot', 'permuteAxes', 'readArrowDataset', 'readArrowTable',
+      'readIdx', 'readNpy', 'readNpz', 'readParquet', 'readSafetensors', 'tableDataset', 'toMatrix', 'trainTestSplit',
+    ],
+    types: [
+      'ByteSource', 'ClassificationSet', 'DType', 'Dataset', 'DigitsData', 'DigitsOptions', 'MnistData', 'MnistOptions', 'NdArray',
+      'NdData', 'Normalization', 'Safetensors', 'SplitOptions', 'TableOptions', 'WeightSource',
     ],
   },
 };
 
 /** Names that are implementation details of some capability; none may be exported by the root. */
 const INTERNAL = [
+  // models io, data
+  'modelFiles', 'MODEL_JSON', 'WEIGHTS_BIN', 'decodeNpy', 'parseNpyHeader', 'zipEntries', 'zipRead', 'crc32', 'decodeIdx', 'toDataset',
+  'normalizeColumns', 'takeRows', 'classificationSet', 'decodeValues', 'fortranToC', 'halfToFloat', 'DIGITS_FILE',
   // one-step
   'StepGram', 'StepPreactivations', 'gramSide', 'GramSide', 'singularFromGram', 'parseScaling', 'resolveOneStepOptions',
   'ResolvedOneStep', 'oneStepParams', 'summariseSeeds', 'ckRidgeShift', 'ridgeRegression', 'scalingExponent', 'scalingLabel',

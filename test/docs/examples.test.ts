@@ -101,7 +101,7 @@ test('the docs hold TypeScript examples, each a program that imports ntk-lab thr
   for (const file of ['README.md', 'docs/theory.md', 'docs/widgets.md', 'docs/kernel.md', 'docs/arrow-schemas.md', 'docs/predict.md', 'docs/one-step.md']) {
     assert.ok(EXAMPLES.some((e) => e.where.startsWith(`${file}:`)), `no TypeScript example in ${file}`);
   }
-  const entries = new Set(['ntk-lab', 'ntk-lab/spectra', 'ntk-lab/theory', 'ntk-lab/arrow', 'ntk-lab/one-step', 'ntk-lab/linalg', 'ntk-lab/notebook', 'ntk-lab/tiles']);
+  const entries = new Set(['ntk-lab', 'ntk-lab/spectra', 'ntk-lab/theory', 'ntk-lab/arrow', 'ntk-lab/one-step', 'ntk-lab/linalg', 'ntk-lab/notebook', 'ntk-lab/tiles', 'ntk-lab/data']);
   for (const e of EXAMPLES) {
     const specs = [...e.code.matchAll(/\bfrom\s+'([^']+)'/g)].map((m) => m[1]);
     assert.ok(specs.some((s) => s.startsWith('ntk-lab')), `${e.where}: imports nothing from ntk-lab`);

@@ -94,6 +94,22 @@ export type {
 
 export { Rng } from './random';
 
+// The kernel during training (docs/training.md): train() streams one 'training' Arrow batch per snapshot; the metrics are pure functions.
+export { train, kernelDistance, relativeChange, kernelTargetAlignment, centredAlignment, eigenTargetAlignment, traceShares, TRAINING_METRICS } from './training';
+export type {
+  TrainOptions,
+  SnapshotOptions,
+  OptimizerName,
+  TrainingLoss,
+  TrainingSnapshot,
+  TrainableModel,
+  TrainingSet,
+  TargetMatrix,
+  TrainingColumns,
+  TrainingMetric,
+  TrainingRow,
+} from './training';
+
 export { linalgInfo } from './linalg';
 // Matrix is the row-major input and result type of the functions above (InputBatch, KernelLike, predictions).
 export type { LinalgInfo, Matrix, FloatArray } from './linalg';

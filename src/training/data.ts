@@ -14,7 +14,7 @@ import type { TargetMatrix } from './metrics';
 export type TrainableModel = Mlp | tfl.LayersModel;
 
 /** A training set: inputs [n, ...input shape] and targets [n, k] (k = the model's outputs; one-hot rows for classes). */
-export interface TrainingData {
+export interface TrainingSet {
   x: InputBatch;
   y: InputBatch;
 }

@@ -4,7 +4,7 @@
  * Not a package entry: 'ntk-lab' (src/index.ts) lists what users get.
  */
 export { train } from './train';
-export type { TrainableModel, TrainingData } from './data';
+export type { TrainableModel, TrainingSet } from './data';
 export type { TrainOptions, SnapshotOptions, OptimizerName, TrainingLoss } from './options';
 export type { TrainingSnapshot } from './snapshot';
 export {

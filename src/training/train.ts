@@ -22,7 +22,7 @@ import { ntk, ntkLayerwise } from '../ntk/ntk';
 import type { Kernel } from '../ntk/kernel';
 import { defaultMaxBytes } from '../ntk/memory';
 import { Rng } from '../random';
-import { asTensor, batchShape, outputCount, targetMatrix, TrainableModel, TrainingData, trainableVariables } from './data';
+import { asTensor, batchShape, outputCount, targetMatrix, TrainableModel, TrainingSet, trainableVariables } from './data';
 import { evaluate, lossOf } from './evaluate';
 import { checkGradientKernels } from './gradient-kernels';
 import { predict } from './data';
@@ -43,7 +43,7 @@ interface Plan {
 }
 
 /** Checks shapes, options and the memory of the kept kernels; throws before anything is allocated. */
-function plan(model: TrainableModel, data: TrainingData, options: TrainOptions): Plan {
+function plan(model: TrainableModel, data: TrainingSet, options: TrainOptions): Plan {
   if (!(model instanceof Mlp) && !(typeof model === 'object' && model !== null && 'trainableWeights' in model && 'predict' in model)) {
     throw new InvalidOptionError('train: model must be an ntk-lab Mlp or a tf.LayersModel');
   }
@@ -117,7 +117,7 @@ function permutation(n: number, rng: Rng): Int32Array {
  * k outputs): distance from initialisation, velocity, target alignments, per-component trace shares and
  * relative change, top eigenvalues and their eigenvectors' target alignment. Bad options throw here, at once.
  */
-export function train(model: TrainableModel, data: TrainingData, options: TrainOptions): ResultStream<TrainingColumns> {
+export function train(model: TrainableModel, data: TrainingSet, options: TrainOptions): ResultStream<TrainingColumns> {
   const p = plan(model, data, options);
   const params = {
     model: model instanceof Mlp ? model.description : `tf.LayersModel ${model.name}`,
@@ -128,7 +128,7 @@ export function train(model: TrainableModel, data: TrainingData, options: TrainO
   return new ResultStream(schema, run(model, data, options, p), { signal: options.signal });
 }
 
-async function* run(model: TrainableModel, data: TrainingData, options: TrainOptions, p: Plan): AsyncGenerator<RecordBatch<TrainingColumns>> {
+async function* run(model: TrainableModel, data: TrainingSet, options: TrainOptions, p: Plan): AsyncGenerator<RecordBatch<TrainingColumns>> {
   const { o } = p;
   const owned: tf.Tensor[] = [];
   const made = makeOptimizer(o);

@@ -43,6 +43,9 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'availableBackends', 'backendInfo', 'chooseNtkMethod', 'ck', 'ensureBackend', 'gradientDescentMse', 'kernelRidge',
       'linalgInfo', 'mlp', 'ntk', 'ntkCost', 'ntkLayerwise', 'ntkTiles', 'ntkVp', 'twoLayer', 'useBackend',
       'pseudoNtk', 'sketchedNtk', 'nystromNtk',
+      // the kernel during training (docs/training.md)
+      'TRAINING_METRICS', 'centredAlignment', 'eigenTargetAlignment', 'kernelDistance', 'kernelTargetAlignment', 'relativeChange',
+      'traceShares', 'train',
       'DataFormatError', 'ModelFormatError', 'loadLayersModel', 'loadModel', 'saveModel',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'conjugateGradient', 'jacobiPreconditioner', 'nystromPreconditioner',
@@ -56,6 +59,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'TwoLayerOptions',
       'ApproxCost', 'ApproxError', 'ApproxResult', 'NystromError', 'NystromNtkOptions', 'NystromNtkResult', 'PseudoNtkOptions',
       'PseudoNtkResult', 'SketchedNtkOptions', 'SketchedNtkResult',
+      'OptimizerName', 'SnapshotOptions', 'TargetMatrix', 'TrainOptions', 'TrainableModel', 'TrainingColumns', 'TrainingLoss',
+      'TrainingMetric', 'TrainingRow', 'TrainingSet', 'TrainingSnapshot',
       'LoadedModel', 'SaveModelOptions', 'SavedModelInfo', 'SavedModelKind',
       'CgOptions', 'CgResult', 'NystromOptions', 'Preconditioner',
     ],
@@ -133,11 +138,13 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'RiskWidget', 'SpectrumWidget', 'StreamingWidget', 'WIDGET_PROTOCOL_VERSION', 'WIDGET_VIEW_MIME', 'WidgetModel', 'cellSignal',
       'commsAvailable', 'display', 'encodeBatch', 'onWidgetOpened', 'openComm', 'openWidget', 'registerTarget', 'showAlignment',
       'showKernel', 'showRisk', 'showSpectrum', 'staticBundle', 'unregisterTarget',
+      'TrainingWidget', 'showTraining',
     ],
     types: [
       'BatchSource', 'BinaryLike', 'BufferPath', 'ChangeHandler', 'CommHandler', 'CommMessage', 'CustomHandler', 'DisplayHandle',
       'DisplayOptions', 'JsonObject', 'JsonPrimitive', 'JsonValue', 'KernelWidgetOptions', 'MimeBundle', 'SpectrumWidgetOptions',
       'StateValue', 'StreamOutcome', 'StreamingWidgetInit', 'SweepParams', 'SweepWidgetOptions', 'TargetHandler', 'WidgetPort',
+      'TrainingWidgetOptions',
       'WidgetSpec', 'WidgetState',
     ],
   },

@@ -108,8 +108,10 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
       if (opts.signal?.aborted) throw new CancelledError('NTK cancelled while computing per-example gradients');
       const e = Math.min(r.end, s + chunk);
       const part = lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s);
+      const t0 = performance.now();
       out ??= part.map((f) => allocateFactor(f, rows));
       part.forEach((f, t) => copyFactor(out![t], f, s - r.start));
+      addTime('copy factors', (performance.now() - t0) / 1000);
       // Let other work (and cancellation) in between chunks.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -150,7 +152,9 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
           addTime(`${lin.labels[t]}:contract`, (performance.now() - t0) / 1000);
           step(total);
         }
+        const t1 = performance.now();
         if (same) mirrorLower(sum, nb1, k, layout);
+        addTime('mirror', (performance.now() - t1) / 1000);
         yield { rows: rowRanges[I], cols: colRanges[J], total: sum, components: withComponents ? comps : null };
       }
     }

@@ -5,14 +5,13 @@
  * the 4b largest residuals, greedy pivoted Cholesky on the pool's own exact residual block (cheap, b pivots exactly
  * as the sequential algorithm would pick them among the pool), then one ntk(x, x_B) call for the b chosen columns.
  */
-import { Kernel } from '../kernel';
 import { Rng } from '../../random';
 import { Rows, sampleIndices } from './rows';
 
-/** Exact cross kernel K(x, x_idx) (n x |idx|, trace layout), by the caller's ntk(). */
-export type Columns = (idx: readonly number[]) => Promise<Kernel>;
+/** Exact cross kernel K(x, x_idx) (n x |idx| row-major, trace layout). */
+export type Columns = (idx: readonly number[]) => Promise<Float32Array>;
 /** Exact kernel of the examples idx among themselves (|idx| x |idx|). */
-export type Block = (idx: readonly number[]) => Promise<Kernel>;
+export type Block = (idx: readonly number[]) => Promise<Float32Array>;
 
 /** Chosen landmarks and their exact columns K(x, x_L), n x m row-major; `exactEntries` counts what selection computed besides. */
 export interface Landmarks {
@@ -24,7 +23,7 @@ export interface Landmarks {
 /** m landmarks uniformly at random without replacement. */
 export async function uniformLandmarks(rows: Rows, m: number, rng: Rng, columns: Columns): Promise<Landmarks> {
   const indices = sampleIndices(rows.n, m, rng);
-  return { indices, columns: (await columns(indices)).values, exactEntries: 0 };
+  return { indices, columns: await columns(indices), exactEntries: 0 };
 }
 
 /** Examples per ntk() call for the diagonal: each call has a fixed overhead (~10-20 ms), each block costs chunk^2 entries. */
@@ -36,7 +35,7 @@ async function diagonal(n: number, block: Block, chunk = DIAGONAL_CHUNK): Promis
   for (let s = 0; s < n; s += chunk) {
     const idx = Array.from({ length: Math.min(chunk, n - s) }, (_, t) => s + t);
     const K = await block(idx);
-    idx.forEach((i, t) => (d[i] = K.values[t * idx.length + t]));
+    idx.forEach((i, t) => (d[i] = K[t * idx.length + t]));
   }
   return d;
 }
@@ -76,7 +75,7 @@ export async function pivotedCholeskyLandmarks(rows: Rows, m: number, columns: C
     const R = new Float64Array(c * c);
     for (let p = 0; p < c; p++) {
       for (let q = 0; q < c; q++) {
-        let v = KQ.values[p * c + q];
+        let v = KQ[p * c + q];
         for (let t = 0; t < r; t++) v -= F[pool[p] * m + t] * F[pool[q] * m + t];
         R[p * c + q] = v;
       }
@@ -95,7 +94,7 @@ export async function pivotedCholeskyLandmarks(rows: Rows, m: number, columns: C
     }
     if (picked.length === 0) break;
     const B = picked.map((p) => pool[p]);
-    const KxB = (await columns(B)).values;
+    const KxB = await columns(B);
     B.forEach((g, j) => {
       let colNorm = KxB[g * B.length + j];
       for (let t = 0; t < r; t++) colNorm -= F[g * m + t] ** 2;

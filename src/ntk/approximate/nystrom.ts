@@ -10,11 +10,11 @@ import { Rng, deriveSeed } from '../../random';
 import { InputBatch } from '../input';
 import { Kernel } from '../kernel';
 import { defaultMaxBytes, formatBytes } from '../memory';
-import { ntk } from '../ntk';
 import { AutodiffModel } from '../jacobian/linearised';
 import { NtkMethod } from '../options';
 import { Landmarks, pivotedCholeskyLandmarks, uniformLandmarks } from './landmarks';
-import { countOption, pick, readRows, sampleIndices, seedOption } from './rows';
+import { ColumnSource, columnSource } from './columns';
+import { Rows, countOption, readRows, sampleIndices, seedOption } from './rows';
 import { ApproxError, ApproxResult } from './types';
 
 /** Options of `nystromNtk`. */
@@ -132,23 +132,23 @@ export async function nystromNtk(model: AutodiffModel, x: InputBatch, opts: Nyst
     );
   }
   const ntkOpts = { method: opts.ntkMethod, maxBytes, signal: opts.signal };
-  const columns = async (idx: readonly number[]): Promise<Kernel> => {
-    const b = pick(rows, idx);
-    try {
-      return await ntk(model, x, b.batch, ntkOpts);
-    } finally {
-      b.dispose();
-    }
-  };
-  const block = async (idx: readonly number[]): Promise<Kernel> => {
-    const b = pick(rows, idx);
-    try {
-      return await ntk(model, b.batch, undefined, ntkOpts);
-    } finally {
-      b.dispose();
-    }
-  };
+  const source = await columnSource(model, x, rows, ntkOpts);
+  try {
+    return await approximate(source, rows, { m, method, rcond, seed, s, asFactor });
+  } finally {
+    source.close();
+  }
+}
 
+async function approximate(
+  source: ColumnSource,
+  rows: Rows,
+  o: { m: number; method: 'uniform' | 'pivoted-cholesky'; rcond: number; seed: number; s: number; asFactor: boolean },
+): Promise<NystromNtkResult> {
+  const { m, method, rcond, seed, s, asFactor } = o;
+  const n = rows.n;
+  const columns = (idx: readonly number[]): Promise<Float32Array> => source.columns(idx);
+  const block = (idx: readonly number[]): Promise<Float32Array> => source.block(idx);
   const start = performance.now();
   const chosen: Landmarks = method === 'uniform'
     ? await uniformLandmarks(rows, m, new Rng(deriveSeed(seed, 'nystrom/landmarks')), columns)
@@ -180,7 +180,7 @@ export async function nystromNtk(model: AutodiffModel, x: InputBatch, opts: Nyst
   if (s > 0) {
     const S = sampleIndices(n, s, new Rng(deriveSeed(seed, 'nystrom/error')), new Set(L));
     const KS = await columns(S);
-    const cols = columnErrors(KS.values, F, n, r, S);
+    const cols = columnErrors(KS, F, n, r, S);
     const w = (n - L.length) / S.length;
     error = {
       estimate: Math.sqrt((land.error + w * cols.error) / (land.norm + w * cols.norm)),

@@ -1,11 +1,11 @@
 /**
  * A random-projection NTK: K(x_i, x_j) ~ sum_a (S g_i^a) . (S g_j^a) for a seeded Johnson-Lindenstrauss sketch S of
  * the per-example gradients g, computed layer by layer from the explicit method's features without forming any
- * gradient. A dense layer's weight gradient is the outer product wm h_{l-1} (x) delta_l, so its sketch row r is the
- * Khatri-Rao product (u_r . h)(v_r . delta) wm / sqrt(m) with u_r, v_r ~ N(0, I): O(n m (in + k out)) per layer.
- * Biases (gradient bm delta) are sketched by a Gaussian map. Every sketch row is independent and unbiased:
- *   E[K_sketch] = K,  Var K_sketch(i, j) = Var(w)/m, for one weight tensor and one output
- *   Var(w) = wm^4 [(|h_i|^2 |h_j|^2 + 2 (h_i.h_j)^2)(|d_i|^2 |d_j|^2 + 2 (d_i.d_j)^2) - (h_i.h_j)^2 (d_i.d_j)^2]
+ * gradient. A dense layer's weight and bias gradients together are the outer product g = [wm h_{l-1}, bm] (x) delta_l, so
+ * their sketch row r is the Khatri-Rao product (u_r . [wm h, bm])(v_r . delta) / sqrt(m) with u_r, v_r ~ N(0, I):
+ * O(n m (in + k out)) per layer; layers get independent sketches, summed. Every sketch row is independent and unbiased:
+ *   E[K_sketch] = K,  Var K_sketch(i, j) = Var(w)/m, for one layer and one output, with h~ = [wm h, bm]:
+ *   Var(w) = (|h~_i|^2 |h~_j|^2 + 2 (h~_i.h~_j)^2)(|d_i|^2 |d_j|^2 + 2 (d_i.d_j)^2) - (h~_i.h~_j)^2 (d_i.d_j)^2
  * (on the diagonal: 8 K_ii^2 / m, against 2 K_ii^2 / m for a dense Gaussian JL of the gradient); the error falls like 1/sqrt(m).
  */
 import { MemoryBudgetError, InvalidOptionError, UnsupportedModelError } from '../../errors';
@@ -55,7 +55,7 @@ function network(model: NtkModel): ExplicitNetwork {
   }
 }
 
-/** Sketch features Z [(n k), m] of every layer's weight and bias gradients, summed (independent sketches per tensor). */
+/** Sketch features Z [(n k), m] of every layer's weight and bias gradients, summed (independent sketches per layer). */
 async function sketchFeatures(net: ExplicitNetwork, x: Matrix<Float32Array>, m: number, seed: number): Promise<Float32Array> {
   const n = x.rows;
   const L = net.layers.length;
@@ -66,20 +66,20 @@ async function sketchFeatures(net: ExplicitNetwork, x: Matrix<Float32Array>, m: 
     for (let l = 0; l < L; l++) {
       const spec = net.layers[l];
       const gauss = (what: string, rows: number): Matrix<Float32Array> => ({ rows, cols: m, data: new Rng(deriveSeed(seed, `sketch/layer${l + 1}/${what}`)).normals32(rows * m) });
-      const U = (await matmulAsync(f[l].h, gauss('input', spec.inDim), { checkFinite: false })).data;
+      // The layer's weight and bias gradients together are one outer product [wm h, bm] (x) delta: one sketch for both.
+      const U = (await matmulAsync(f[l].h, gauss('input', spec.inDim), { alpha: spec.weightMultiplier, checkFinite: false })).data;
+      if (spec.bias) {
+        const a = gauss('bias', 1).data;
+        for (let i = 0; i < n; i++) for (let r = 0; r < m; r++) U[i * m + r] += spec.biasMultiplier * a[r];
+      }
       const V = (await matmulAsync(f[l].d, gauss('delta', spec.outDim), { checkFinite: false })).data;
-      const c = spec.weightMultiplier / Math.sqrt(m);
+      const c = 1 / Math.sqrt(m);
       for (let i = 0; i < n; i++) {
         const u = i * m;
         for (let a = 0; a < k; a++) {
           const o = (i * k + a) * m;
           for (let r = 0; r < m; r++) Z[o + r] += c * U[u + r] * V[o + r];
         }
-      }
-      if (spec.bias) {
-        const Vb = (await matmulAsync(f[l].d, gauss('bias', spec.outDim), { checkFinite: false })).data;
-        const cb = spec.biasMultiplier / Math.sqrt(m);
-        for (let q = 0; q < Z.length; q++) Z[q] += cb * Vb[q];
       }
     }
   } finally {
@@ -107,7 +107,7 @@ export async function sketchedNtk(model: NtkModel, x: InputBatch, opts: Sketched
   const k = net.layers[L - 1].outDim;
 
   const features = explicitMemoryEstimate({ n1: n, n2: n, symmetric: true, layers: net.layers, layout: 'trace', outputs: 0 }).features;
-  const perLayer = Math.max(...net.layers.map((s) => 4 * m * (n + 2 * n * k + s.inDim + 2 * s.outDim)));
+  const perLayer = Math.max(...net.layers.map((s) => 4 * m * (n + n * k + s.inDim + s.outDim + 1)));
   const need = features + 4 * n * k * m + perLayer + (withKernel ? 4 * n * n : 0);
   if (need > maxBytes) {
     throw new MemoryBudgetError(

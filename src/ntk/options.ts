@@ -12,7 +12,9 @@ import { OutputLayout } from './kernel';
  * - 'jacobian': any tf.LayersModel (Sequential or functional) or pure f(params, x). One forward and one reverse pass
  *   with k one-hot cotangents per chunk of examples; Dense/Conv1D/Conv2D/Embedding weights get their per-example
  *   gradients from the layer inputs and the backpropagated deltas (Dense: (H H'^T) o (D D'^T) as 'explicit'; Conv:
- *   im2col patches^T deltas, O(n k C cout) values per block of output channels), then Gram products on OpenBLAS.
+ *   im2col patches^T deltas, O(n k C cout) values per block of output channels, or, for few positions P, patch Grams
+ *   times delta Grams without per-example gradients: opts.convolutions, chosen per layer by `ntkCost`'s FLOP model),
+ *   then Gram products on OpenBLAS.
  *   Layers without such a rule (and pure functions) take one tfjs reverse pass per (example, output): O(n k P) memory.
  *   Components labelled '<layer name>/<weight name>' ('conv2d_1/kernel'); ntk-lab MLPs keep 'layer1/weight'.
  * - 'vp': NTK-vector products Theta v without the kernel: not a kernel method, call `ntkVp(model, x, v)`

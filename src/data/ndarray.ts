@@ -53,6 +53,14 @@ export function toMatrix(a: NdArray): Matrix<Float32Array> {
   return { rows, cols, data: toFloat32(a) };
 }
 
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Typed arrays that view stored bytes as they are (in the host's byte order). */
+const FAST: Partial<Record<DType, new (b: ArrayBuffer) => NdData>> = {
+  float32: Float32Array, float64: Float64Array, int16: Int16Array, int32: Int32Array, int64: BigInt64Array,
+  uint16: Uint16Array, uint32: Uint32Array, uint64: BigUint64Array,
+};
+
 /** IEEE half-precision bits to a float (exact). */
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
@@ -68,8 +76,12 @@ export function halfToFloat(h: number): number {
  * aligned, in the host's order).
  */
 export function decodeValues(bytes: Uint8Array, dtype: DType, count: number, littleEndian: boolean): NdData {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = count;
+  // The common case (file order = host order, no widening) is one copy into an aligned buffer.
+  const fast = FAST[dtype];
+  // new Uint8Array(view) copies into a fresh buffer of exactly that size (a Node Buffer's slice would be a view into a shared pool).
+  if (fast && littleEndian === HOST_LITTLE) return new fast(new Uint8Array(bytes.subarray(0, n * ITEM_BYTES[dtype])).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case 'bool':
     case 'uint8':

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidOptionError, NonFiniteError } from '../../src/errors';
+import { InvalidOptionError, MemoryBudgetError, NonFiniteError } from '../../src/errors';
 import { Mlp, mlp } from '../../src/models';
 import { ntk } from '../../src/ntk';
 import { nystromNtk } from '../../src/ntk/approximate';
@@ -55,6 +55,10 @@ test('m = n landmarks: the exact kernel (both methods); landmark columns are exa
     for (let i = 0; i < 24; i++) for (let j = 0; j < 24; j++) for (let t = 0; t < f.rank; t++) FFt[i * 24 + j] += F[i * f.rank + t] * F[j * f.rank + t];
     assert.ok(relFrobenius(FFt, r.kernel!.values) < 1e-6, 'F F^T equals the kernel');
     assert.equal(f.error.estimate, r.error.estimate);
+    // The features-once path (explicit, MLPs) and the ntk() path (here forced to the autodiff method) agree.
+    const viaJacobian = await nystromNtk(net, xs, { landmarks: 8, seed: 3, ntkMethod: 'jacobian' });
+    assert.deepEqual(viaJacobian.landmarks, r.landmarks);
+    assert.ok(relFrobenius(viaJacobian.kernel!.values, r.kernel!.values) < 1e-5);
   } finally {
     net.dispose();
   }
@@ -163,6 +167,7 @@ test('nystromNtk: tensors return to their start count; bad options give named er
       await assert.rejects(nystromNtk(net, xs, { landmarks: 4, method: 'random' as 'uniform' }), InvalidOptionError);
       await assert.rejects(nystromNtk(net, xs, { landmarks: 4, rcond: -1 }), InvalidOptionError);
       await assert.rejects(nystromNtk(net, [[0, 1, NaN]], { landmarks: 1 }), NonFiniteError);
+      await assert.rejects(nystromNtk(net, xs, { landmarks: 4, maxBytes: 1000 }), MemoryBudgetError);
     }
     assert.equal(tf.memory().numTensors, start);
   } finally {

@@ -172,12 +172,16 @@ test('seeded: the same seed gives the same features, another seed others, and a 
 test('sketchedNtk: tensors return to their start count; bad options and models give named errors', async () => {
   const net = mlp({ inputDim: 3, widths: [8], seed: 0 });
   const cnn = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 1] }), tfl.layers.flatten(), tfl.layers.dense({ units: 1 })] });
+  const dense = tfl.sequential({ layers: [tfl.layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2 })] });
   const xs = gaussianRows(6, 3, 4);
+  const xt = tf.tensor2d(xs);
   try {
     await sketchedNtk(net, xs, { dim: 8 });
+    await sketchedNtk(dense, xt, { dim: 8 });
     const start = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
       await sketchedNtk(net, xs, { dim: 8, seed: i });
+      await sketchedNtk(dense, xt, { dim: 8, seed: i }); // a tensor input
       for (const dim of [0, -4, 2.5, NaN]) await assert.rejects(sketchedNtk(net, xs, { dim }), InvalidOptionError);
       await assert.rejects(sketchedNtk(net, xs, {} as { dim: number }), /dim/);
       await assert.rejects(sketchedNtk(net, [[1, 2, Infinity]], { dim: 8 }), NonFiniteError);
@@ -190,6 +194,8 @@ test('sketchedNtk: tensors return to their start count; bad options and models g
     const one = await sketchedNtk(net, xs, { dim: 1 });
     assert.ok(Number.isNaN(one.error.estimate));
   } finally {
+    xt.dispose();
+    dense.dispose();
     cnn.dispose();
     net.dispose();
   }

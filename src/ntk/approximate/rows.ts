@@ -45,13 +45,6 @@ export function pick(rows: Rows, idx: readonly number[]): { batch: InputBatch; d
   return { batch: t, dispose: () => t.dispose() };
 }
 
-/** All rows as a batch in the model's form (flat rows or a shaped tensor). */
-export function whole(rows: Rows): { batch: InputBatch; dispose(): void } {
-  if (!rows.shaped) return { batch: { rows: rows.n, cols: rows.size, data: rows.data }, dispose: () => undefined };
-  const t = tf.tensor(rows.data, [rows.n, ...rows.shape]);
-  return { batch: t, dispose: () => t.dispose() };
-}
-
 /** `s` distinct indices of 0..n-1 not in `exclude`, uniformly at random (partial Fisher-Yates), ascending. */
 export function sampleIndices(n: number, s: number, rng: Rng, exclude: ReadonlySet<number> = new Set()): number[] {
   const pool: number[] = [];

@@ -43,6 +43,8 @@ export interface Expected {
   tfjs_float32: ForwardExpected;
   tfjs_float16: ForwardExpected;
   tfjs_uint8: ForwardExpected;
+  mlp_float16: ForwardExpected;
+  half: { h: number[] };
   digits: { rows: number; cols: number; label_counts: number[]; pixel_sum: number; first_image: number[]; last_label: number };
 }
 

@@ -51,6 +51,9 @@ test('labels: float column -> Float32Array, strings and dictionary strings -> cl
     assert.deepEqual(s.classes, T.species_classes, `${what}: classes`);
     assert.deepEqual(Array.from(s.y ?? []), T.species, `${what}: string labels`);
   }
+  const half = await readArrowDataset(fixture('half.arrow'), { label: 'y' });
+  assert.deepEqual(Array.from(half.x.data), EXPECTED.half.h, 'float16 column widened exactly');
+  assert.deepEqual(Array.from(half.y ?? []), [0, 1, 2, 3, 4]);
   const d = await readArrowDataset(fixture('dictionary.arrow'), { label: 'cls' });
   assert.deepEqual(d.classes, ['a', 'b']);
   assert.deepEqual(Array.from(d.y ?? []), [1, 0, 1]);

@@ -127,6 +127,28 @@ test("tensorflowjs_converter's layout: 3 shards split inside weights; float32, f
   assert.equal(tf.memory().numTensors, start);
 });
 
+test('an Mlp saved with float16-quantised weights in 2 shards (written by the fixture script) loads as an Mlp computing numpy\'s outputs', async () => {
+  await setupBackend();
+  const start = tf.memory().numTensors;
+  const exp = EXPECTED.mlp_float16;
+  const loaded = await loadModel(fixture('mlp_float16'));
+  assert.equal(loaded.kind, 'mlp');
+  const net = loaded.model as Mlp;
+  assert.deepEqual(net.layers.map((l) => [l.inDim, l.outDim, l.activation]), [[3, 6, 'tanh'], [6, 2, 'linear']]);
+  // float16 values are exact in float32: the dequantised weights equal numpy's.
+  net.getWeights().forEach((w, i) => {
+    assert.deepEqual(Array.from(w.W), exp.weights?.[2 * i]);
+    assert.deepEqual(Array.from(w.b ?? []), exp.weights?.[2 * i + 1]);
+  });
+  const x = tf.tensor2d(exp.x, [4, 3]);
+  const y = net.predict(x);
+  const err = maxAbsDiff(y.dataSync(), exp.y);
+  assert.ok(err < 1e-6, `outputs differ by ${err}`);
+  tf.dispose([x, y]);
+  loaded.dispose();
+  assert.equal(tf.memory().numTensors, start);
+});
+
 test('damaged models: a missing shard, a short shard, bad JSON, missing fields, bad specs, unknown dtypes, each a ModelFormatError', async () => {
   await setupBackend();
   const start = tf.memory().numTensors;

@@ -21,6 +21,9 @@ export interface TrainingSnapshot {
   /** The probe NTK now (m x m, summed over outputs), and its per-parameter-tensor components (empty when not asked). */
   kernel: Kernel;
   components: Kernel[];
+  /** Wall times, milliseconds: mean per optimizer step since the previous snapshot (0 at step 0), this snapshot's
+   * measurement in all (losses, kernel, metrics), and of that the probe NTK alone. */
+  timing: { stepMs: number; snapshotMs: number; kernelMs: number };
 }
 
 /** The kernels a run keeps between snapshots. */

@@ -146,6 +146,8 @@ async function* run(model: TrainableModel, data: TrainingSet, options: TrainOpti
     let history: KernelHistory | undefined;
     let step = 0;
     for (const at of p.steps) {
+      const stepsFrom = step;
+      const t0 = performance.now();
       while (step < at) {
         if (options.signal?.aborted) throw new CancelledError(`train: cancelled after ${step} steps`);
         const b = step % p.stepsPerEpoch;
@@ -167,6 +169,7 @@ async function* run(model: TrainableModel, data: TrainingSet, options: TrainOpti
         // Lets the event loop run between steps: an abort, a kernel interrupt, comm messages.
         await new Promise((r) => setImmediate(r));
       }
+      const t1 = performance.now();
       const rows: TrainingRow[] = [];
       const onTrain = evaluate(model, x, y, o.loss, withAccuracy);
       rows.push({ metric: 'loss', label: 'train', value: onTrain.loss });
@@ -179,14 +182,17 @@ async function* run(model: TrainableModel, data: TrainingSet, options: TrainOpti
       const ntkOptions = { method: o.method, signal: options.signal, ...(p.maxBytes === undefined ? {} : { maxBytes: p.maxBytes }) };
       let kernel: Kernel;
       let components: Kernel[] = [];
+      const k0 = performance.now();
       if (o.layers) ({ ntk: kernel, components } = await ntkLayerwise(model, probe, undefined, ntkOptions));
       else kernel = await ntk(model, probe, undefined, ntkOptions);
+      const kernelMs = performance.now() - k0;
       rows.push(...(await kernelRows(step, kernel, components, history, targets, o.topK)));
       history = history
         ? { ...history, previous: kernel, previousStep: step }
         : { initial: kernel, initialComponents: components, previous: kernel, previousStep: step };
       const epoch = step / p.stepsPerEpoch;
-      const snapshot: TrainingSnapshot = { step, epoch, rows, kernel, components };
+      const timing = { stepMs: step > stepsFrom ? (t1 - t0) / (step - stepsFrom) : 0, snapshotMs: performance.now() - t1, kernelMs };
+      const snapshot: TrainingSnapshot = { step, epoch, rows, kernel, components, timing };
       await options.onSnapshot?.(snapshot);
       yield trainingBatch(step, epoch, rows);
     }

@@ -13,6 +13,7 @@ import { trainingFigure } from '../../src/figures/builders/training';
 import { TrainingData } from '../../src/figures/data/training-data';
 import { trainingLine } from '../../src/figures/describe';
 import { emptyDataStatus } from '../../src/figures/protocol';
+import type { DataStatus } from '../../src/figures/protocol';
 import { encodeBatch, PLOTLY_MIME, TrainingWidget } from '../../src/display';
 import { InvalidOptionError } from '../../src/errors';
 import { mlp } from '../../src/models';
@@ -98,7 +99,14 @@ describe('training figure', () => {
     const y = { rows: 16, cols: 1, data: Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)) };
     const net = mlp({ inputDim: 3, widths: [8], seed: 0 });
     const w = new TrainingWidget({ title: 'width 8', panel: 'alignment' });
-    const out = await w.show(train(net, { x, y }, { epochs: 20, learningRate: 0.2, snapshots: { every: 10, probe: x, probeTargets: y, topK: 2 } }));
+    // Live: when snapshot i is measured, the widget has already been sent the i snapshots before it, while training runs.
+    const seen: string[] = [];
+    const status = (): DataStatus['streams'][string] | undefined => (w.model.state.data_status as unknown as DataStatus).streams.training;
+    const onSnapshot = (): void => void seen.push(`${status()?.state}:${status()?.batches}`);
+    const out = await w.show(train(net, { x, y }, { epochs: 20, learningRate: 0.2, snapshots: { every: 10, probe: x, probeTargets: y, topK: 2 }, onSnapshot }));
+    assert.deepEqual(seen, ['running:0', 'running:1', 'running:2']);
+    assert.equal(status()?.state, 'complete');
+    assert.equal(status()?.batches, 3);
     net.dispose();
     assert.equal(out.training.state, 'complete');
     const b = w.bundle();

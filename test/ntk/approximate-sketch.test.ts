@@ -185,6 +185,7 @@ test('sketchedNtk: tensors return to their start count; bad options and models g
       for (const dim of [0, -4, 2.5, NaN]) await assert.rejects(sketchedNtk(net, xs, { dim }), InvalidOptionError);
       await assert.rejects(sketchedNtk(net, xs, {} as { dim: number }), /dim/);
       await assert.rejects(sketchedNtk(net, [[1, 2, Infinity]], { dim: 8 }), NonFiniteError);
+      await assert.rejects(sketchedNtk(net, [[1e30, 1e30, 1e30], [1, 2, 3]], { dim: 8 }), /overflows float32/);
       await assert.rejects(sketchedNtk(net, xs, { dim: 8, pairs: -1 }), InvalidOptionError);
       await assert.rejects(sketchedNtk(net, xs, { dim: 8, seed: 0.5 }), InvalidOptionError);
       await assert.rejects(sketchedNtk(cnn, xs, { dim: 8 }), UnsupportedModelError);

@@ -14,7 +14,7 @@ import { AutodiffModel } from '../jacobian/linearised';
 import { NtkMethod } from '../options';
 import { countOption, pick, readRows, sampleIndices, seedOption, squaredError } from './rows';
 import { outputCount, summedModel } from './summed-model';
-import { ApproxResult } from './types';
+import { ApproxError, ApproxResult } from './types';
 
 /** Options of `pseudoNtk`. */
 export interface PseudoNtkOptions {
@@ -72,7 +72,7 @@ export async function pseudoNtk(model: AutodiffModel, x: InputBatch, opts: Pseud
   });
 
   const errStart = performance.now();
-  let error;
+  let error: ApproxError;
   let exactEntries = 0;
   if (k === 1) {
     error = { estimate: 0, subset: 0, method: 'exact: with one output the pseudo-NTK is the NTK' };

@@ -8,12 +8,12 @@
  *   Var(w) = (|h~_i|^2 |h~_j|^2 + 2 (h~_i.h~_j)^2)(|d_i|^2 |d_j|^2 + 2 (d_i.d_j)^2) - (h~_i.h~_j)^2 (d_i.d_j)^2
  * (on the diagonal: 8 K_ii^2 / m, against 2 K_ii^2 / m for a dense Gaussian JL of the gradient); the error falls like 1/sqrt(m).
  */
-import { MemoryBudgetError, InvalidOptionError, UnsupportedModelError } from '../../errors';
+import { InvalidOptionError, MemoryBudgetError, NonFiniteError, UnsupportedModelError } from '../../errors';
 import { Matrix, gramAsync, linalgInfo, matmulAsync } from '../../linalg';
 import { Rng, deriveSeed } from '../../random';
 import { ExplicitNetwork, NtkModel, explicitNetwork } from '../explicit/network';
 import { explicitFeatures, releaseFeatures } from '../explicit/features';
-import { InputBatch, toInputMatrix } from '../input';
+import { InputBatch, firstNonFinite, toInputMatrix } from '../input';
 import { Kernel } from '../kernel';
 import { defaultMaxBytes, explicitMemoryEstimate, formatBytes } from '../memory';
 import { countOption, seedOption } from './rows';
@@ -120,9 +120,17 @@ export async function sketchedNtk(model: NtkModel, x: InputBatch, opts: Sketched
 
   const start = performance.now();
   const Z = await sketchFeatures(net, xm, m, seed);
+  const bad = firstNonFinite(Z);
+  if (bad >= 0) {
+    throw new NonFiniteError(`sketchedNtk: the sketch holds ${Z[bad]} at example ${Math.floor(bad / (k * m))}: the network's activations or gradients overflow float32 for these inputs; rescale the inputs or the weights`);
+  }
   let kernel: Kernel | null = null;
   if (withKernel) {
     const G = await gramAsync({ rows: n, cols: k * m, data: Z }, { checkFinite: false });
+    const badK = firstNonFinite(G.data);
+    if (badK >= 0) {
+      throw new NonFiniteError(`sketchedNtk: the kernel holds ${G.data[badK]} at [${Math.floor(badK / n)}, ${badK % n}]: it overflows float32 for these inputs; rescale the inputs or the weights`);
+    }
     kernel = new Kernel({
       values: G.data,
       shape: [n, n],

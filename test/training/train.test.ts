@@ -249,6 +249,31 @@ describe('train()', () => {
     assert.ok(r.wide_columns >= 14, `pivot columns ${r.wide_columns}`);
   });
 
+  it("takes the caller's own tf.Optimizer (same steps as the built-in, left undisposed) and stops when the consumer stops", async () => {
+    const { x, y } = productTarget(16, 4, 7);
+    const a = mlp({ inputDim: 4, widths: [8], seed: 2 });
+    const b = mlp({ inputDim: 4, widths: [8], seed: 2 });
+    const start = tf.memory().numTensors;
+    const mine = tf.train.sgd(0.1);
+    await train(a, { x, y }, { optimizer: mine, epochs: 5, snapshots: { probe: x, topK: 0 } }).toTable();
+    await train(b, { x, y }, { optimizer: 'sgd', learningRate: 0.1, epochs: 5, snapshots: { probe: x, topK: 0 } }).toTable();
+    a.getWeights().forEach((w, i) => assert.deepEqual(w.W, b.getWeights()[i].W));
+    assert.ok(tf.memory().numTensors > start, "the caller's optimizer keeps its learning-rate scalar: not disposed by train()");
+    mine.dispose();
+    assert.equal(tf.memory().numTensors, start);
+    // Lazy: breaking out after the second snapshot stops training there, and what train() made is freed.
+    let snapshots = 0;
+    let batches = 0;
+    for await (const _ of train(a, { x, y }, { epochs: 100, snapshots: { every: 5, probe: x, topK: 0 }, onSnapshot: () => void snapshots++ })) {
+      if (++batches === 2) break;
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(snapshots, 2);
+    assert.equal(tf.memory().numTensors, start);
+    a.dispose();
+    b.dispose();
+  });
+
   it('refuses bad input by name before training, and stops on an abort with a CancelledError', async () => {
     const { x, y } = productTarget(16, 4, 1);
     const net = mlp({ inputDim: 4, widths: [8], seed: 0 });

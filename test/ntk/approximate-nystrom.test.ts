@@ -37,6 +37,7 @@ test('m = n landmarks: the exact kernel (both methods); landmark columns are exa
       assert.ok(err < 1e-5, `${method}, m = n: error ${err}`);
       assert.ok(r.error.estimate < 1e-5 && r.error.subset === 0, `${method}: ${JSON.stringify(r.error)}`);
       assert.equal(r.landmarks.length, 24);
+      assert.equal(r.kernel!.outputs, 2);
     }
     const r = await nystromNtk(net, xs, { landmarks: 8, seed: 3 });
     const cols = new Float64Array(24 * 8);

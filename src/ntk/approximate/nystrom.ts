@@ -14,6 +14,7 @@ import { AutodiffModel } from '../jacobian/linearised';
 import { NtkMethod } from '../options';
 import { Landmarks, pivotedCholeskyLandmarks, uniformLandmarks } from './landmarks';
 import { ColumnSource, columnSource } from './columns';
+import { outputCount } from './summed-model';
 import { Rows, countOption, readRows, sampleIndices, seedOption } from './rows';
 import { ApproxError, ApproxResult } from './types';
 
@@ -134,7 +135,7 @@ export async function nystromNtk(model: AutodiffModel, x: InputBatch, opts: Nyst
   const ntkOpts = { method: opts.ntkMethod, maxBytes, signal: opts.signal };
   const source = await columnSource(model, x, rows, ntkOpts);
   try {
-    return await approximate(source, rows, { m, method, rcond, seed, s, asFactor });
+    return await approximate(source, rows, { m, method, rcond, seed, s, asFactor, k: outputCount(model, rows) });
   } finally {
     source.close();
   }
@@ -143,7 +144,7 @@ export async function nystromNtk(model: AutodiffModel, x: InputBatch, opts: Nyst
 async function approximate(
   source: ColumnSource,
   rows: Rows,
-  o: { m: number; method: 'uniform' | 'pivoted-cholesky'; rcond: number; seed: number; s: number; asFactor: boolean },
+  o: { m: number; method: 'uniform' | 'pivoted-cholesky'; rcond: number; seed: number; s: number; asFactor: boolean; k: number },
 ): Promise<NystromNtkResult> {
   const { m, method, rcond, seed, s, asFactor } = o;
   const n = rows.n;
@@ -163,7 +164,7 @@ async function approximate(
       shape: [n, n],
       kind: 'ntk',
       layout: 'trace',
-      outputs: 1,
+      outputs: o.k,
       label: `nystrom-ntk:m=${L.length}`,
       symmetric: true,
       backend: `${linalgInfo().implementation} (nystrom)`,

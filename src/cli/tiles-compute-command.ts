@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { tableToIPC, type Table } from 'apache-arrow';
 import { resultSchema, ResultStream, spectrumBatch } from '../arrow';
 import { InvalidOptionError } from '../errors';
+import type { Matrix } from '../linalg';
 import { blockTopEigen } from '../spectra/block-krylov';
 import { slq, slqDensityTable } from '../spectra/slq';
 import { readNpyMatrix, writeNpyMatrix } from '../tiles/npy-matrix';
@@ -135,12 +136,14 @@ export async function tilesSpectrum(argv: string[], out: Out): Promise<number> {
   try {
     if (!op.symmetric) throw new InvalidOptionError(`${op.job.dir}: a cross kernel K(x1, x2) has no eigenvalues; a spectrum needs a job planned without x2`);
     const seed = Number(values.seed);
+    let deflate: { values: Float64Array; vectors: Matrix<Float64Array> } | undefined;
     if (top > 0) {
       const t0 = performance.now();
       const p0 = op.passes;
       const r = await blockTopEigen(op, { k: top, block: values.block ? positiveInt('block', values.block, top) : undefined, tol: positive('tol', values.tol), maxPasses: values['max-passes'] ? positiveInt('max-passes', values['max-passes'], 60) : undefined, seed });
       end();
       const ms = performance.now() - t0;
+      if (r.converged) deflate = r;
       json.top = { values: [...r.values], residuals: [...r.residuals], passes: op.passes - p0, block: r.block, converged: r.converged, ms };
       if (!values.json) {
         out(`top ${top} eigenvalues (block Krylov, ${r.block} vectors per pass, ${op.passes - p0} passes, ${(ms / 1000).toFixed(2)} s${r.converged ? '' : ', NOT converged'}):`);
@@ -159,13 +162,14 @@ export async function tilesSpectrum(argv: string[], out: Out): Promise<number> {
       stage = 'density';
       const t0 = performance.now();
       const p0 = op.passes;
-      const d = await slq(op, { probes: positiveInt('probes', values.probes, 16), steps: positiveInt('steps', values.steps, 50), seed });
+      // With --top, the density deflates the converged top pairs (exact weight 1/n each; the probes see the rest).
+      const d = await slq(op, { probes: positiveInt('probes', values.probes, 16), steps: positiveInt('steps', values.steps, 50), seed, deflate });
       end();
       const ms = performance.now() - t0;
       const q = (p: number): number => d.quantiles(1001)[Math.round(p * 1000)];
-      json.density = { probes: d.probes, steps: d.steps, passes: op.passes - p0, ms, quantiles: { p01: q(0.01), p25: q(0.25), p50: q(0.5), p75: q(0.75), p99: q(0.99) }, traceEstimate: d.trace((x) => x) };
+      json.density = { deflated: deflate ? top : 0, probes: d.probes, steps: d.steps, passes: op.passes - p0, ms, quantiles: { p01: q(0.01), p25: q(0.25), p50: q(0.5), p75: q(0.75), p99: q(0.99) }, traceEstimate: d.trace((x) => x) };
       if (!values.json) {
-        out(`spectral density (SLQ, ${d.probes} probes x ${d.steps} steps, ${op.passes - p0} passes, ${(ms / 1000).toFixed(2)} s): ` +
+        out(`spectral density (SLQ, ${d.probes} probes x ${d.steps} steps${deflate ? `, top ${top} deflated` : ''}, ${op.passes - p0} passes, ${(ms / 1000).toFixed(2)} s): ` +
           `quantiles 1% ${q(0.01).toPrecision(4)}, 25% ${q(0.25).toPrecision(4)}, median ${q(0.5).toPrecision(4)}, 75% ${q(0.75).toPrecision(4)}, 99% ${q(0.99).toPrecision(4)}; ` +
           `tr K ~ ${d.trace((x) => x).toPrecision(5)}`);
       }

@@ -33,6 +33,12 @@ export interface SlqOptions {
   seed?: number;
   /** Full reorthogonalisation of each probe's Lanczos vectors (default: when they fit in 256 MiB, m s n float64). */
   reorthogonalize?: boolean;
+  /**
+   * Known top eigenpairs (blockTopEigen's values and n x k vectors) to deflate: the probes run on the complement of
+   * the vectors and the measure puts weight 1/n on each given value. A kernel dominated by a few spikes (an NTK's
+   * effective rank is often below 2) otherwise stretches every probe's Lanczos interval and its Hutchinson variance.
+   */
+  deflate?: { values: ArrayLike<number>; vectors: Matrix<Float64Array> };
   signal?: AbortSignal;
   /** After each pass: (passes so far, steps). */
   onProgress?: (passes: number, steps: number) => void;
@@ -73,9 +79,32 @@ export async function slq(op: BlockOperator, opts: SlqOptions = {}): Promise<Slq
   const alphas: number[][] = Array.from({ length: m }, () => []);
   const betas: number[][] = Array.from({ length: m }, () => []);
   const basis: Float64Array[][] = Array.from({ length: m }, () => []);
+  const U = opts.deflate?.vectors;
+  const kd = U ? U.cols : 0;
+  if (U && (U.rows !== n || opts.deflate!.values.length !== kd || kd >= n)) {
+    throw new InvalidOptionError(`slq: deflate needs n x k vectors (n = ${n}, k < n) and k values, got ${U.rows} x ${U.cols} and ${opts.deflate!.values.length}`);
+  }
+  /** x <- x - U (U^T x), twice (U's columns orthonormal): the complement of the deflated eigenvectors. */
+  const deflate = (x: Float64Array): void => {
+    if (!U) return;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let c = 0; c < kd; c++) {
+        let h = 0;
+        for (let i = 0; i < n; i++) h += U.data[i * kd + c] * x[i];
+        for (let i = 0; i < n; i++) x[i] -= h * U.data[i * kd + c];
+      }
+    }
+  };
   for (let l = 0; l < m; l++) {
     const z = new Float64Array(n);
     for (let i = 0; i < n; i++) z[i] = rng.uniform() < 0.5 ? -inv : inv;
+    if (U) {
+      deflate(z);
+      let s2 = 0;
+      for (let i = 0; i < n; i++) s2 += z[i] * z[i];
+      const sc = 1 / Math.sqrt(s2);
+      for (let i = 0; i < n; i++) z[i] *= sc;
+    }
     cur.push(z);
   }
   const active = new Set<number>(Array.from({ length: m }, (_, l) => l));
@@ -101,6 +130,7 @@ export async function slq(op: BlockOperator, opts: SlqOptions = {}): Promise<Slq
       }
       let a = 0;
       for (let i = 0; i < n; i++) a += x[i] * y[i];
+      deflate(y); // K maps the complement into itself; this keeps rounding and inexact vectors from leaking back
       const bPrev = betas[l].length ? betas[l][betas[l].length - 1] : 0;
       const p = prev[l];
       for (let i = 0; i < n; i++) y[i] -= a * x[i] + bPrev * p[i];
@@ -144,8 +174,12 @@ export async function slq(op: BlockOperator, opts: SlqOptions = {}): Promise<Slq
     const V = (e.vectors as Matrix<Float64Array>).data;
     for (let i = 0; i < j; i++) {
       nodes.push(e.values[i]);
-      weights.push(V[i] ** 2 / m); // first row of the eigenvector matrix
+      weights.push((V[i] ** 2 / m) * ((n - kd) / n)); // first row of the eigenvector matrix
     }
+  }
+  for (let c = 0; c < kd; c++) {
+    nodes.push(opts.deflate!.values[c]);
+    weights.push(1 / n);
   }
   return measure(n, m, s, passes, nodes, weights);
 }

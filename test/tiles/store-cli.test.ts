@@ -68,13 +68,13 @@ test('tiles stats: trace, Frobenius norm and effective rank as numpy', async () 
   assert.match(text.lines.join('\n'), /effective rank \(tr K\)\^2 \/ \|\|K\|\|_F\^2 = [\d.]+ of 400/);
 });
 
-test('tiles spectrum --top 5 --density: the top eigenvalues (Arrow file) as numpy, the SLQ density file', async () => {
+test('tiles spectrum --top 5 --density (deflated): the top eigenvalues (Arrow file) as numpy, the SLQ density file', async () => {
   const top = path.join(dir, 'top.arrow');
   const dens = path.join(dir, 'density.arrow');
   const { code, lines } = await cli(['spectrum', path.join(dir, 'train'), '--top', '5', '--density', '--probes', '8', '--steps', '30', '--out', top, '--density-out', dens]);
   assert.equal(code, 0, lines.join('\n'));
   assert.match(lines.join('\n'), /top 5 eigenvalues \(block Krylov, \d+ vectors per pass, \d+ passes/);
-  assert.match(lines.join('\n'), /spectral density \(SLQ, 8 probes x 30 steps, 30 passes/);
+  assert.match(lines.join('\n'), /spectral density \(SLQ, 8 probes x 30 steps, top 5 deflated, 30 passes/);
   const t = await readResults(top, 'spectrum');
   const values = t.table.getChild('eigenvalue')!.toArray() as Float64Array;
   assert.equal(values.length, 5);

@@ -3,7 +3,8 @@
 usage: store_reference.py DIR B K RIDGE
 reads  DIR/K.npy (float32, n x n), DIR/V.f64 (n x B float64, row-major), DIR/Y.f64 (n x K)
 writes DIR/KV.f64 (K V in float64), DIR/eig.f64 (eigvalsh, descending), DIR/sol.f64 ((K + RIDGE I)^{-1} Y),
-       DIR/stats.json (trace, frobenius, effective rank, sum, max |K|)
+       DIR/stats.json (trace, frobenius, effective rank, sum, max |K|, and the off-diagonal sum of squares of K with its
+       top 10 eigenpairs deflated, K - U diag(l) U^T: the Hutchinson variance of deflated SLQ)
 """
 import json
 import sys
@@ -18,7 +19,10 @@ Y = np.fromfile(f"{d}/Y.f64", dtype="<f8").reshape(n, k)
 (K @ V).astype("<f8").tofile(f"{d}/KV.f64")
 np.linalg.eigvalsh(K)[::-1].astype("<f8").tofile(f"{d}/eig.f64")
 np.linalg.solve(K + ridge * np.eye(n), Y).astype("<f8").tofile(f"{d}/sol.f64")
+w, U = np.linalg.eigh(K)
+Kd = K - (U[:, -10:] * w[-10:]) @ U[:, -10:].T
+deflated_off = float((Kd ** 2).sum() - (np.diag(Kd) ** 2).sum())
 tr = float(np.trace(K))
 fro = float(np.linalg.norm(K, "fro"))
 json.dump({"trace": tr, "frobenius": fro, "effectiveRank": tr * tr / fro ** 2, "sum": float(K.sum()), "maxAbs": float(np.abs(K).max()),
-           "diagonal": np.diag(K).tolist()}, open(f"{d}/stats.json", "w"))
+           "diagonal": np.diag(K).tolist(), "deflatedOffDiagonal10": deflated_off}, open(f"{d}/stats.json", "w"))

@@ -40,6 +40,7 @@ export interface Expected {
   mnist: { train_x: number[]; train_y: number[]; test_x: number[]; test_y: number[]; shape: number[] };
   torch_mlp: ForwardExpected;
   torch_cnn: ForwardExpected;
+  jax_mlp: ForwardExpected;
   tfjs_float32: ForwardExpected;
   tfjs_float16: ForwardExpected;
   tfjs_uint8: ForwardExpected;

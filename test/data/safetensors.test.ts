@@ -2,7 +2,7 @@
  * Bringing a model trained in PyTorch (docs/data.md's recipe): test/fixtures/make_data_fixtures.py trains a tiny
  * torch MLP and CNN for a few SGD steps, saves their state_dicts as safetensors (and the CNN's as .npz) and
  * records their outputs on probe inputs (float64 forward). Here the weights are set by name into an ntk-lab mlp,
- * a tf.sequential MLP and a tf.sequential CNN, whose float32 outputs must agree to ~1e-6.
+ * a tf.sequential MLP and a tf.sequential CNN, whose float32 outputs must agree to ~1e-6; likewise a JAX MLP (.npz).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +98,22 @@ test('a torch CNN (Conv2d [out, in, kh, kw] -> tfjs [kh, kw, in, out]) from safe
     tf.dispose([input, out]);
     cnn.dispose();
   }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('a JAX MLP (kernels [in, out], as flax and Keras store them) from .npz into an ntk-lab gelu mlp, no permutation: outputs agree to 1e-6', async () => {
+  await setupBackend();
+  const start = tf.memory().numTensors;
+  const params = await readNpz(fixture('jax_mlp.npz'));
+  const { x, y } = EXPECTED.jax_mlp;
+  const net = mlp({ inputDim: 5, widths: [8], outputDim: 2, activation: 'gelu', parameterization: 'standard', seed: 3 });
+  assignWeights(net, params, { 'layer1/weight': 'dense0/kernel', 'layer1/bias': 'dense0/bias', 'layer2/weight': 'dense1/kernel', 'layer2/bias': 'dense1/bias' });
+  const input = tf.tensor2d(x, [4, 5]);
+  const out = net.predict(input);
+  const e = relErr(out.dataSync(), y);
+  assert.ok(e < 1e-6, `relative error ${e}`);
+  tf.dispose([input, out]);
+  net.dispose();
   assert.equal(tf.memory().numTensors, start);
 });
 

@@ -79,7 +79,7 @@ export type {
   SketchedNtkResult,
 } from './ntk';
 
-export { kernelRidge, gradientDescentMse } from './predict';
+export { kernelRidge, gradientDescentMse, conjugateGradient, jacobiPreconditioner, nystromPreconditioner } from './predict';
 export type {
   GradientDescentMsePredictor,
   KernelLike,
@@ -90,6 +90,10 @@ export type {
   PredictOptions,
   KernelRidgeOptions,
   GradientDescentMseOptions,
+  CgOptions,
+  CgResult,
+  Preconditioner,
+  NystromOptions,
 } from './predict';
 
 export { Rng } from './random';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates (or updates) a Python venv for ntk-lab: by default the repository's .venv for the tests and benches.
 #   bash scripts/python-venv.sh            -> numpy, pyarrow, pandas, polars, pyyaml and jsonschema (the tile jobs'
-#                                             Kubernetes manifest check), the Jupyter client side
+#                                             Kubernetes manifest check), ray (the Ray executor's two-node
+#                                             cluster test), the Jupyter client side
 #                                             (jupyter_client, nbformat, nbclient, nbconvert) for the kernel tests,
 #                                             and JupyterLab with ipywidgets (jupyterlab_widgets, jupyter-builder) for
 #                                             building the widgets extension and the browser test
@@ -41,7 +42,7 @@ if [ -n "$extra" ] && [ -z "${PIP_INDEX_URL:-}" ]; then
 fi
 case "$mode" in
   lab) pkgs=(jupyterlab jupyterlab_widgets ipywidgets jupyter_client nbformat nbclient) ;;
-  *) pkgs=(numpy pyarrow pandas polars jupyter_client nbformat nbclient nbconvert jupyterlab jupyterlab_widgets ipywidgets pyyaml jsonschema) ;;
+  *) pkgs=(numpy pyarrow pandas polars jupyter_client nbformat nbclient nbconvert jupyterlab jupyterlab_widgets ipywidgets pyyaml jsonschema ray) ;;
 esac
 if [ "$mode" = bench ]; then pkgs+=(torch jax jaxlib scipy); fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pkgs[@]}"

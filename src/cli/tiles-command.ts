@@ -7,8 +7,11 @@
  *   ntk-lab tiles status <job>            done / missing / corrupt, throughput, ETA
  *   ntk-lab tiles assemble <job> --out K.npy|K.arrow
  *   ntk-lab tiles manifest <job> --kubernetes|--slurm
+ *   ntk-lab tiles stats|spectrum|solve <job>  matrix-free on the stored tiles (tiles-compute-command.ts)
+ *   ntk-lab tiles ray <job> [--address A]  every tile not done, one Ray task each (src/tiles/ray-executor.ts)
  */
 import { parseSeededMlp, seededInputs, seededMlpOptions, seededNetwork } from './seeded-mlp';
+import { TILES_COMPUTE_USAGE, tilesSolve, tilesSpectrum, tilesStats } from './tiles-compute-command';
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +24,7 @@ import { kubernetesJob, slurmScript } from '../tiles/cluster';
 import { readInputs } from '../tiles/inputs-io';
 import { TileJob } from '../tiles/job';
 import { runLocal, LocalRunEvent } from '../tiles/local-executor';
+import { runRay } from '../tiles/ray-executor';
 import { loadModel } from '../tiles/model-io';
 import { planTileJob } from '../tiles/plan';
 import { jobStatus } from '../tiles/status';
@@ -39,7 +43,11 @@ export const TILES_USAGE = `usage: ntk-lab tiles plan <job> [--tile 1024] [--lay
                           [--namespace NS] [--parallelism P] [--retries 2] [--cpus 1] [--memory 4Gi] [--command "npx ntk-lab"]
                           [--format yaml|json] [--out job.yaml]
        ntk-lab tiles manifest <job> --slurm [--job-path /abs/job] [--parallelism P] [--cpus 1] [--memory 4G] [--time 01:00:00]
-                          [--partition P] [--name N] [--command "npx ntk-lab"] [--out tiles.sbatch]`;
+                          [--partition P] [--name N] [--command "npx ntk-lab"] [--out tiles.sbatch]
+       ntk-lab tiles ray <job> [--address HOST:PORT] [--retries 2] [--cpus-per-task 1] [--threads T] [--quick]
+                          [--python PY] [--node PATH] [--cli PATH] [--env NAME=VALUE ...] [--summary run.json]
+                          (Python with ray: pip install ray; the job folder on storage every node reads at this path)
+${TILES_COMPUTE_USAGE}`;
 
 type Out = (line: string) => void;
 
@@ -73,6 +81,14 @@ export async function tilesCommand(argv: string[], out: Out = console.log): Prom
       return assemble(rest, out);
     case 'manifest':
       return manifest(rest, out);
+    case 'stats':
+      return tilesStats(rest, out);
+    case 'spectrum':
+      return tilesSpectrum(rest, out);
+    case 'solve':
+      return tilesSolve(rest, out);
+    case 'ray':
+      return ray(rest, out);
     case undefined:
     case 'help':
     case '--help':
@@ -80,7 +96,7 @@ export async function tilesCommand(argv: string[], out: Out = console.log): Prom
       out(TILES_USAGE);
       return sub === undefined ? 1 : 0;
     default:
-      throw new InvalidOptionError(`unknown 'tiles' subcommand '${sub}' (plan, run, status, assemble, manifest)`);
+      throw new InvalidOptionError(`unknown 'tiles' subcommand '${sub}' (plan, run, status, assemble, manifest, ray, stats, spectrum, solve)`);
   }
 }
 
@@ -315,4 +331,58 @@ async function manifest(argv: string[], out: Out): Promise<number> {
     out(`wrote ${values.out} (${values.kubernetes ? `Indexed Job of ${job.tiles} completions: kubectl apply -f ${values.out}` : `job array 0-${job.tiles - 1}: sbatch ${values.out}`})`);
   } else out(text.trimEnd());
   return 0;
+}
+
+async function ray(argv: string[], out: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      address: { type: 'string' },
+      retries: { type: 'string' },
+      'cpus-per-task': { type: 'string' },
+      threads: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      python: { type: 'string' },
+      node: { type: 'string' },
+      cli: { type: 'string' },
+      env: { type: 'string', multiple: true },
+      summary: { type: 'string' },
+    },
+    strict: true,
+  });
+  const dir = jobArg(positionals, 'ray');
+  const env: Record<string, string> = {};
+  for (const item of values.env ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new InvalidOptionError(`--env wants NAME=VALUE, got '${item}'`);
+    env[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  const cpus = values['cpus-per-task'] === undefined ? undefined : Number(values['cpus-per-task']);
+  if (cpus !== undefined && !(cpus > 0)) throw new InvalidOptionError(`--cpus-per-task must be a number > 0, got '${values['cpus-per-task']}'`);
+  // A terminal's Ctrl-C reaches the driver too; the driver stops once, whichever SIGINT comes first.
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const r = await runRay(dir, {
+      address: values.address,
+      retries: int('retries', values.retries, 0),
+      cpusPerTask: cpus,
+      threads: int('threads', values.threads),
+      quick: values.quick,
+      python: values.python,
+      node: values.node,
+      cli: values.cli,
+      env,
+      summary: values.summary,
+      signal: controller.signal,
+      onLine: (line, stream) => (stream === 'stdout' ? out(line) : console.error(line)),
+    });
+    return r.code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

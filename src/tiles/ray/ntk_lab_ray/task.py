@@ -1,0 +1,113 @@
+"""The body of one Ray task: run ntk-lab's worker CLI for one tile on this node.
+
+Only the standard library (and ray, for the node id) is used, and the driver ships this module to the workers by
+value (cloudpickle), so the nodes need ray, Node and ntk-lab but not this package on their Python path.
+
+Outcomes: a dict for a tile that is done (computed now or found done), a dict with `bad_input` for exit code 2 (the
+worker's "retrying cannot help": changed inputs, another ntk-lab version, a full disk, an index out of range), and a
+raised TileTaskError for anything else (a crash, a kill, an unexpected exit code), which Ray retries.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+
+class TileTaskError(RuntimeError):
+    """A worker that failed in a way a retry may mend (killed, crashed, exited 1)."""
+
+
+def host_tag():
+    """This host's name as ntk-lab writes it in temporary file names (src/tiles/atomic.ts, hostTag)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
+
+
+def remove_temporaries(job, pid):
+    """Removes the temporary files the dead worker `pid` of this host left in tiles/; returns their names."""
+    pattern = re.compile(r"^\..+\.tmp-" + re.escape(host_tag()) + "-" + str(pid) + r"-[0-9a-f]+$")
+    tiles = os.path.join(job, "tiles")
+    removed = []
+    for name in os.listdir(tiles) if os.path.isdir(tiles) else []:
+        if pattern.match(name):
+            try:
+                os.unlink(os.path.join(tiles, name))
+                removed.append(name)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _die_with_parent():
+    """A function for the worker's child to call before exec: SIGTERM when this Ray worker dies (Linux only), so
+    that no orphan keeps computing after a forced cancel; None elsewhere. Looked up here, in the parent: the child
+    between fork and exec must not import anything."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
+def _tail(text, lines=12):
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def run_tile(job, index, name, argv, extra_env, threads):
+    """Runs `argv` (the worker CLI for tile `index`) with `threads` BLAS threads; see the module comment."""
+    try:
+        import ray
+
+        node = ray.get_runtime_context().get_node_id()
+    except Exception:
+        node = "unknown"
+    env = dict(os.environ)
+    env.update(extra_env)
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(threads)
+    started = time.time()
+    child = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_die_with_parent(),
+    )
+    try:
+        output, _ = child.communicate()
+    except BaseException:
+        # Cancelled (ray.cancel raises KeyboardInterrupt here): the worker removes its temporary file on SIGTERM.
+        child.terminate()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        remove_temporaries(job, child.pid)
+        raise
+    seconds = time.time() - started
+    where = f"node {node[:8]} ({host_tag()}, worker pid {child.pid})"
+    code = child.returncode
+    if code == 0:
+        return {
+            "index": index,
+            "name": name,
+            "node": node,
+            "host": host_tag(),
+            "pid": child.pid,
+            "seconds": seconds,
+            "computed": "already done" not in output,
+        }
+    removed = remove_temporaries(job, child.pid)
+    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+    cleanup = f"; removed its temporary file{'s' if len(removed) > 1 else ''} {', '.join(removed)}" if removed else ""
+    message = f"the worker on {where} {how}{cleanup}. Its output:\n{_tail(output)}"
+    if code == 2:
+        return {"index": index, "name": name, "node": node, "bad_input": message}
+    raise TileTaskError(message)

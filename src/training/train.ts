@@ -114,7 +114,7 @@ function permutation(n: number, rng: Rng): Int32Array {
 /**
  * Trains `model` on `data` and streams one 'training' batch per snapshot (see the file comment and
  * docs/training.md): loss and accuracy (train set and probe), and on the probe NTK (m x m, summed over the
- * k outputs): distance from initialisation, velocity, target alignments, per-component trace shares and
+ * k outputs): distance and relative change from initialisation, velocity, target alignments, per-component trace shares and
  * relative change, top eigenvalues and their eigenvectors' target alignment. Bad options throw here, at once.
  */
 export function train(model: TrainableModel, data: TrainingSet, options: TrainOptions): ResultStream<TrainingColumns> {

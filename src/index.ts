@@ -30,6 +30,7 @@ export {
 export { ConvergenceError } from './theory/errors';
 export { CommUnavailableError, CommClosedError } from './kernel/errors';
 export { JobFormatError, JobIntegrityError, JobIncompleteError, TileIndexError, TileWriteError } from './tiles/errors';
+export { RayUnavailableError } from './tiles/ray/errors';
 export { ModelFormatError } from './models/io';
 export { DataFormatError } from './data/errors';
 

@@ -38,7 +38,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
     values: [
       'ACTIVATIONS', 'ArrowFormatError', 'BACKEND_NAMES', 'BackendUnavailableError', 'CancelledError', 'CommClosedError',
       'CommUnavailableError', 'ConvergenceError', 'InvalidOptionError', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError',
-      'Kernel', 'LinalgError', 'MemoryBudgetError', 'Mlp', 'NonFiniteError', 'NtkLabError', 'Rng', 'ShapeError', 'TileIndexError',
+      'Kernel', 'LinalgError', 'MemoryBudgetError', 'Mlp', 'NonFiniteError', 'NtkLabError', 'RayUnavailableError', 'Rng', 'ShapeError', 'TileIndexError',
       'TileWriteError', 'UnsupportedModelError', 'VERSION', 'activation', 'asMlp',
       'availableBackends', 'backendInfo', 'chooseNtkMethod', 'ck', 'ensureBackend', 'gradientDescentMse', 'kernelRidge',
       'linalgInfo', 'mlp', 'ntk', 'ntkCost', 'ntkLayerwise', 'ntkTiles', 'ntkVp', 'twoLayer', 'useBackend',
@@ -150,16 +150,16 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
   },
   './tiles': {
     values: [
-      'JOB_FORMAT', 'JOB_SCHEMA_VERSION', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError', 'TileIndexError', 'TileJob',
+      'JOB_FORMAT', 'JOB_SCHEMA_VERSION', 'JobFormatError', 'JobIncompleteError', 'JobIntegrityError', 'RayUnavailableError', 'TileIndexError', 'TileJob',
       'TileWriteError', 'assembleJob', 'indexFromEnvironment', 'jobStatus', 'kubernetesJob', 'loadModel', 'planTileJob',
-      'readKernelBlock', 'readNpyInfo', 'runLocal', 'runTile', 'saveModel', 'slurmScript', 'tileAt', 'tileGrid', 'toYaml',
+      'readKernelBlock', 'readNpyInfo', 'runLocal', 'runRay', 'runTile', 'saveModel', 'slurmScript', 'tileAt', 'tileGrid', 'toYaml',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'TileStoreOperator', 'kernelRidgeOnStore', 'readNpyMatrix', 'writeNpyMatrix',
     ],
     types: [
       'AssembleOptions', 'AssembleResult', 'BlockRange', 'FileHash', 'JobKernel', 'JobStatus', 'JobStatusOptions', 'KernelBlock',
       'KubernetesJobOptions', 'LoadedModel', 'LocalRunEvent', 'LocalRunOptions', 'LocalRunSummary', 'NpyInfo', 'OpenTileJobOptions',
-      'PlanTileJobOptions', 'RunTileOptions', 'SavedModelInfo', 'SavedModelKind', 'SlurmScriptOptions', 'Temporary', 'TileGridSpec',
+      'PlanTileJobOptions', 'RayNode', 'RayRunOptions', 'RayRunResult', 'RayRunSummary', 'RayTileRun', 'RunTileOptions', 'SavedModelInfo', 'SavedModelKind', 'SlurmScriptOptions', 'Temporary', 'TileGridSpec',
       'TileJobManifest', 'TileOutcome', 'TileProblem', 'TileRecord', 'TileRef', 'TileState', 'VerifyLevel',
       'KernelStats', 'StorePassEvent', 'StoreRidgeOptions', 'StoreRidgeResult', 'TileStoreOptions', 'TileVerify',
     ],

@@ -80,7 +80,7 @@ test('a pure function f(params, x) == the explicit method on the same MLP', asyn
   }
 });
 
-test('inference mode: Dropout is the identity; BatchNormalization runs per example (generic path, gamma and beta components)', async () => {
+test('inference mode: Dropout is the identity; BatchNormalization uses its moving statistics (its own op, gamma and beta components)', async () => {
   const input = tfl.input({ shape: [6] });
   const h = tfl.layers.dense({ units: 8, activation: 'relu', name: 'd1' }).apply(input) as tfl.SymbolicTensor;
   const plain = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 1, name: 'out' }).apply(h) as tfl.SymbolicTensor });

@@ -1,6 +1,7 @@
 /**
  * From one tfjs layer to the engine's ops. Dense, ntk-lab's ScaledDense, Conv1D/2D (channels last), pooling,
- * Flatten/Reshape/Dropout, activations, Embedding, Add/Subtract/Average/Concatenate have rules of their own;
+ * Flatten/Reshape/Dropout, activations, Embedding, BatchNormalization (inference, last axis),
+ * Add/Subtract/Average/Concatenate have rules of their own;
  * any other layer runs through tfjs (the generic path).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -8,6 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { UnsupportedModelError } from '../../errors';
 import { ActivationName } from '../../models';
 import { ScaledDense } from '../../models/dense-layer';
+import { BatchNormOp } from './ops/batch-norm';
 import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
 import { EmbeddingOp } from './ops/embedding';
 import { Padding, makeWindow } from './ops/geometry';
@@ -179,6 +181,26 @@ function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
   return new PoolOp(layer.name, inShape, outShape, w, mode);
 }
 
+/** BatchNormalization on the last axis, in inference mode (moving statistics); null for other axes (generic path). */
+function batchNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
+  const c = layer.getConfig() as Config;
+  const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
+  if (axis.length !== 1 || (Number(axis[0]) !== -1 && Number(axis[0]) !== inShape.length)) return null;
+  const gamma = weight(layer, 'gamma');
+  const beta = weight(layer, 'beta');
+  const label = (v: tfl.LayerVariable | undefined): string | null => (v && layer.trainable && v.trainable ? paramLabel(layer, v) : null);
+  return new BatchNormOp({
+    layer: layer.name,
+    shape: inShape,
+    mean: values(weight(layer, 'moving_mean')!),
+    variance: values(weight(layer, 'moving_variance')!),
+    epsilon: Number(c.epsilon ?? 1e-3),
+    gamma: gamma ? values(gamma) : null,
+    beta: beta ? values(beta) : null,
+    labels: { gamma: label(gamma), beta: label(beta) },
+  });
+}
+
 function generic(layer: tfl.layers.Layer, inShapes: number[][], outShape: number[]): Op {
   const vars = layer.trainable ? layer.trainableWeights.map((v) => ({ label: paramLabel(layer, v), variable: v.read() as tf.Variable })) : [];
   return new TfLayerOp(layer, inShapes, outShape, vars);
@@ -197,6 +219,10 @@ export function layerOps(layer: tfl.layers.Layer, inShapes: number[][], outShape
   if (cls === 'Conv2D') return convOps(layer, inShape, 2);
   if (cls === 'Conv1D') return convOps(layer, inShape, 1);
   if (/^(Global)?(Max|Average)Pooling[12]D$/.test(cls)) return [poolOp(layer, cls, inShape)];
+  if (cls === 'BatchNormalization') {
+    const bn = batchNormOp(layer, inShape);
+    if (bn) return [bn];
+  }
   if (IDENTITY.has(cls)) {
     const shape = cls === 'Flatten' ? [sizeOf(inShape)] : cls === 'Reshape' ? outShape : inShape;
     if (sizeOf(shape) !== sizeOf(inShape)) throw new UnsupportedModelError(`layer '${layer.name}': reshape of [${inShape.join(', ')}] to [${shape.join(', ')}]`);

@@ -36,7 +36,7 @@ export function accumulateProduct(blk: ViewBlock, mirrored: boolean, v: Float64A
     s.rows = grow(s.rows, h * width);
     const rows = s.rows.subarray(0, h * width);
     const base = (r0 - blk.rowStart) * width;
-    for (let i = 0; i < h * width; i++) rows[i] = blk.values[base + i];
+    rows.set(blk.values.subarray(base, base + h * width)); // float32 -> float64 in native code
     const a: Matrix<Float64Array> = { rows: h, cols: width, data: rows };
     s.out = grow(s.out, Math.max(h, width) * b);
     const top = matmul(a, vCols, { checkFinite: false, out: { rows: h, cols: b, data: s.out.subarray(0, h * b) } });

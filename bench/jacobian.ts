@@ -161,7 +161,8 @@ async function perLayer(cost: NtkCost, run: () => Promise<Kernel>, best: number,
   console.log(`\nper layer (one profiled run, ${wall.toFixed(3)} s; FLOPs by ntkCost, 2 per multiply-add, pairs = n (n + 1) / 2 for the symmetric kernel):`);
   table(rows);
   for (const l of cost.layers) {
-    if (l.routes) console.log(`  ${l.reason}`);
+    const part = (p: string): string => `${p} ${get(`${l.layer}:${p}`).toFixed(3)} s`;
+    console.log(`  ${l.layer} pass: ${['im2col', 'gemm', 'activate'].map(part).join(', ')}${l.routes ? `; ${l.reason}` : ''}`);
   }
   console.log(
     `minimal kernel contractions alone (Novak et al.): ${g(cost.minimalFlops)} GFLOP, ${(cost.minimalFlops / best / 1e9).toFixed(1)} GFLOP/s = ` +

@@ -112,10 +112,10 @@ export class LinearOp implements Op {
   forward(inputs: Float32Array[], n: number): Float32Array {
     const { C, cout, wm, W } = this.s;
     this.input = inputs[0];
-    this.cols = this.patchesOf(inputs[0], n);
+    this.cols = profiled(`${this.layer}:im2col`, () => this.patchesOf(inputs[0], n));
     const z = this.scratch.f32('z', n * this.P * cout);
-    matmul(mat(n * this.P, C, this.cols), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) });
-    this.slope = biasActivate(z, n * this.P, cout, this.s.b, this.s.bm, this.s.activation ?? 'linear', this.scratch);
+    profiled(`${this.layer}:gemm`, () => matmul(mat(n * this.P, C, this.cols!), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) }));
+    this.slope = profiled(`${this.layer}:activate`, () => biasActivate(z, n * this.P, cout, this.s.b, this.s.bm, this.s.activation ?? 'linear', this.scratch));
     return z;
   }
 
@@ -128,7 +128,7 @@ export class LinearOp implements Op {
     // So does a structured convolution's: its bias Gram is the sum of the weight's delta Grams.
     const sharedBias = args.params === 'factors' && (this.P === 1 || this.route === 'structured');
     const bias = this.params.length > 1 && args.params !== 'none' && !sharedBias ? this.scratch.zeros('bias', rows * cout) : null;
-    deactivate(dOut, this.slope, this.relu, { n, stack, P: this.P, cout, bm: this.s.bm }, bias);
+    profiled(`${this.layer}:activate`, () => deactivate(dOut, this.slope, this.relu, { n, stack, P: this.P, cout, bm: this.s.bm }, bias));
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       if (patches.kind === 'dense') {
@@ -169,9 +169,11 @@ export class LinearOp implements Op {
     for (let r0 = 0; r0 < rows; r0 += step) {
       const r1 = Math.min(rows, r0 + step);
       const cols = buf.subarray(0, (r1 - r0) * positions * patch);
-      for (let r = r0; r < r1; r++) im2col(w, dOut, r * this.P * cout, cols.subarray((r - r0) * positions * patch));
+      profiled(`${this.layer}:im2col`, () => {
+        for (let r = r0; r < r1; r++) im2col(w, dOut, r * this.P * cout, cols.subarray((r - r0) * positions * patch));
+      });
       const out = mat((r1 - r0) * positions, cin, dIn.subarray(r0 * this.inSize, r1 * this.inSize));
-      matmul(mat((r1 - r0) * positions, patch, cols), mat(patch, cin, Wflip), { alpha: wm, checkFinite: false, out });
+      profiled(`${this.layer}:gemm`, () => matmul(mat((r1 - r0) * positions, patch, cols), mat(patch, cin, Wflip), { alpha: wm, checkFinite: false, out }));
     }
     return dIn;
   }

@@ -4,7 +4,7 @@
  * same run; then the matrix-free work on the stored tiles: one statistics pass, the SLQ spectral density and the
  * block-Krylov top 10 (then deflated from the density), with times and pass counts. Prints a table and writes a JSON result.
  *
- *   npm run build && nice -n 10 node build/bench/tiles.js --n 8000 [--dir DIR] [--workers 2] [--tile 2048] [--threads T]
+ *   npm run build && nice -n 10 node build/bench/tiles.js --n 8000 [--dir DIR] [--workers 2] [--tile 4096] [--threads T]
  *        [--probes 16] [--steps 50] [--block 16] [--reference 2000] [--json out.json] [--keep]
  *
  * FLOP count: bench/ntk's explicit count of the whole n x n kernel (2 per multiply-add: forward and backward GEMMs of
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '8000' },
     dir: { type: 'string' },
     workers: { type: 'string', default: '2' },
-    tile: { type: 'string', default: '2048' },
+    tile: { type: 'string', default: '4096' },
     threads: { type: 'string' },
     probes: { type: 'string', default: '16' },
     steps: { type: 'string', default: '50' },

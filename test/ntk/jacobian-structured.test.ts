@@ -195,6 +195,9 @@ test('the cost model picks per layer the route with fewer FLOPs, on two shapes w
       const other = await ntk(model, x, undefined, { method: 'jacobian', convolutions: c.expect === 'structured' ? 'gradients' : 'structured' });
       assert.match(auto.normalization, new RegExp(`conv/kernel ${c.expect}`));
       assert.ok(relFrobenius(auto.values, other.values) <= 1e-5);
+      // In blocks of 3 examples (off-diagonal blocks are cross contractions, diagonal ones lower triangles).
+      const tiled = await ntk(model, x, undefined, { method: 'jacobian', tile: 3 });
+      assert.ok(relFrobenius(tiled.values, auto.values) <= 1e-6);
     } finally {
       model.dispose();
       x.dispose();

@@ -37,7 +37,7 @@ export interface JacobianEstimate {
 export interface JacobianProblem {
   lin: Linearised;
   /** The FLOP count and the per-layer routes of the last plan (null for pure functions). */
-  cost: NtkCost | null;
+  readonly cost: NtkCost | null;
   x1: Matrix<Float32Array>;
   x2: Matrix<Float32Array> | null;
   k: number;
@@ -64,22 +64,20 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
   });
   m1 ??= toBatch(x1, 'x1', lin.inputShape);
   const m2 = x2 === undefined || x2 === null ? null : toBatch(x2, 'x2', lin.inputShape);
-  // The routes of layers over positions, by the cost model, before measuring what the factors hold.
-  let planned: ConvolutionsOption = 'auto';
-  const plan = (option: ConvolutionsOption): NtkCost | null => {
-    if (!lin.graph) return null;
-    const c = countGraph(lin.graph, m1!.rows, m2 ? m2.rows : undefined, layout, option);
-    applyRoutes(lin.graph, c);
-    planned = option;
-    return c;
-  };
+  let cost: NtkCost | null = null;
+  let planned: ConvolutionsOption | null = null;
   const described = lin.description;
-  const describe = (c: NtkCost | null): void => {
-    const over = c ? c.layers.filter((l) => l.routes) : [];
-    if (over.length) lin.description = `${described}; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (cost model: NtkCost)`;
+  /** Sets the routes of the layers over positions (option 'auto': by the FLOP model) and names them in the description. */
+  const plan = (option: ConvolutionsOption): void => {
+    planned = option;
+    if (!lin.graph) return;
+    cost = countGraph(lin.graph, m1!.rows, m2 ? m2.rows : undefined, layout, option);
+    applyRoutes(lin.graph, cost);
+    const over = cost.layers.filter((l) => l.routes);
+    if (over.length) lin.description = `${described}; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (${option === 'auto' ? "by ntkCost's FLOP model" : 'asked for'})`;
   };
-  const problem: JacobianProblem = { lin, cost: plan('auto'), x1: m1, x2: m2, k: lin.k, labels: lin.labels, estimate: null!, blocks: null! };
-  describe(problem.cost);
+  // Before measuring what the factors hold: the routes decide it.
+  plan('auto');
   const fb = factorBytesPerExample(lin, m1.data.subarray(0, m1.cols));
   const k = lin.k;
   const vpp = valuesPerPair(k, layout);
@@ -120,10 +118,7 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
 
   async function* blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock> {
     const option = opts.convolutions ?? 'auto';
-    if (option !== planned) {
-      problem.cost = plan(option);
-      describe(problem.cost);
-    }
+    if (option !== planned) plan(option);
     const rowRanges = ranges(n1, tile ?? n1);
     const colRanges = ranges(n2, tile ?? n2);
     const nBlocks = m2 ? rowRanges.length * colRanges.length : (rowRanges.length * (rowRanges.length + 1)) / 2;
@@ -160,7 +155,16 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
     }
   }
 
-  problem.estimate = estimate;
-  problem.blocks = blocks;
-  return problem;
+  return {
+    lin,
+    get cost() {
+      return cost;
+    },
+    x1: m1,
+    x2: m2,
+    k,
+    labels: lin.labels,
+    estimate,
+    blocks,
+  };
 }

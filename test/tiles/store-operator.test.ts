@@ -246,6 +246,35 @@ test('a tile corrupted on disk between passes is caught during the next pass (on
   await op.close();
 });
 
+test("layout 'full' (k = 2 outputs: the nk x nk view) and a cross job: K V equals numpy's product on the assembled kernel", async () => {
+  const net = mlp({ inputDim: 4, widths: [16], outputDim: 2, seed: 7 });
+  try {
+    for (const [name, x2] of [['full', undefined], ['cross', gaussianMatrix(31, 4, 9)]] as const) {
+      const jd = path.join(dir, `job-${name}`);
+      await planTileJob(jd, net, gaussianMatrix(45, 4, 8), x2, { tile: 20, outputs: name === 'full' ? 'full' : 'trace' });
+      const job = await TileJob.open(jd, { mode: 'run' });
+      for (let k = 0; k < job.tiles; k++) await runTile(job, k);
+      await assembleJob(job, path.join(dir, `K-${name}.npy`));
+      await job.dispose();
+      const op = await TileStoreOperator.open(jd, { workers: 2 });
+      const v = new Rng(3).normals64(op.cols * 3);
+      fs.writeFileSync(path.join(dir, `v-${name}.f64`), v);
+      const y = await op.apply({ rows: op.cols, cols: 3, data: v });
+      await op.close();
+      execFileSync(projectPython('numpy'), ['-c', `import numpy as np, sys; K = np.load(sys.argv[1]).astype(np.float64); K = K.reshape(K.shape[0], -1); ` +
+        `V = np.fromfile(sys.argv[2], dtype='<f8').reshape(K.shape[1], 3); (K @ V).astype('<f8').tofile(sys.argv[3])`, path.join(dir, `K-${name}.npy`), path.join(dir, `v-${name}.f64`), path.join(dir, `kv-${name}.f64`)]);
+      const want = f64(path.join(dir, `kv-${name}.f64`));
+      assert.deepEqual([y.rows, op.cols], name === 'full' ? [90, 90] : [45, 31]);
+      assert.ok(relDiff(y.data, want) < 1e-13, `${name}: ${relDiff(y.data, want)}`);
+    }
+    // 'diagonal' (one n x n kernel per output, shape [n, n, k]) is no square operator: refused, before any tile is read.
+    await planTileJob(path.join(dir, 'job-diagonal'), net, gaussianMatrix(10, 4, 8), undefined, { tile: 5, outputs: 'diagonal' });
+    await assert.rejects(TileStoreOperator.open(path.join(dir, 'job-diagonal')), /layout 'diagonal' .* which is no square operator/);
+  } finally {
+    net.dispose();
+  }
+});
+
 test('bad input: a wrong block shape, an unknown kernel label, an unfinished job', async () => {
   const op = await TileStoreOperator.open(jobDir);
   await assert.rejects(op.apply({ rows: N - 1, cols: 2, data: new Float64Array((N - 1) * 2) }), /V must be a 700 x b float64 block/);

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { CancelledError, MemoryBudgetError } from '../../src/errors';
 import { mlp } from '../../src/models';
 import { conjugateGradient } from '../../src/predict/cg';
 import { jacobiPreconditioner, nystromPreconditioner } from '../../src/predict/preconditioners';
@@ -275,11 +276,21 @@ test("layout 'full' (k = 2 outputs: the nk x nk view) and a cross job: K V equal
   }
 });
 
-test('bad input: a wrong block shape, an unknown kernel label, an unfinished job', async () => {
+test('bad input: a wrong block shape, an unknown kernel label, over-budget buffers, a cancelled pass, an unfinished job', async () => {
   const op = await TileStoreOperator.open(jobDir);
   await assert.rejects(op.apply({ rows: N - 1, cols: 2, data: new Float64Array((N - 1) * 2) }), /V must be a 700 x b float64 block/);
   await op.close();
   await assert.rejects(TileStoreOperator.open(jobDir, { kernel: 'layer9' }), /kernel 'layer9' is not in this job; it has ntk/);
+  // Refused before allocating: n x b buffers over the budget, a Krylov basis over the budget; a cancelled pass.
+  const small = await TileStoreOperator.open(jobDir, { maxBytes: 1e5 });
+  await assert.rejects(small.apply({ rows: N, cols: 16, data: new Float64Array(N * 16) }), (e: Error) => e instanceof MemoryBudgetError && /over the budget/.test(e.message));
+  await assert.rejects(blockTopEigen(small, { k: 4, maxBytes: 1e5 }), (e: Error) => e instanceof MemoryBudgetError && /lower maxBasis or block/.test(e.message));
+  assert.equal(small.passes, 0, 'nothing was read');
+  await small.close();
+  const controller = new AbortController();
+  const cancelled = await TileStoreOperator.open(jobDir, { workers: 2, signal: controller.signal, onProgress: () => controller.abort() });
+  await assert.rejects(cancelled.apply({ rows: N, cols: 1, data: V.subarray(0, N) }), CancelledError);
+  await cancelled.close();
   fs.renameSync(path.join(jobDir, 'tiles', '1-2.json'), path.join(dir, '1-2.json'));
   try {
     await assert.rejects(TileStoreOperator.open(jobDir), (e: Error) => e instanceof JobIncompleteError && /1 of 6 tiles are not done \(1-2/.test(e.message));

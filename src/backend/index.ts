@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidOptionError } from '../errors';
+import { registerWasmGradientKernels } from './wasm-kernels';
 
 /** User-facing backend names, in preference order. */
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -69,6 +70,8 @@ async function activate(name: BackendName): Promise<void> {
   }
   // Loading the package registers its backend with tfjs-core as a side effect.
   require(PACKAGES[name]);
+  // tfjs-backend-wasm lacks some gradient kernels (convolution filters, depthwise, gather): ntk-lab provides them.
+  if (name === 'wasm') registerWasmGradientKernels();
   const ok = await tf.setBackend(TF_NAMES[name]);
   if (!ok) throw new BackendUnavailableError(`backend '${name}' (${PACKAGES[name]}) is installed but failed to initialise`);
   await tf.ready();

@@ -1,0 +1,61 @@
+/**
+ * DepthwiseConv2dNativeBackpropFilter for tfjs-backend-wasm (which has none in 4.22): the filter gradient of a
+ * depthwise convolution, dW[ky, kx, c, m] = sum over examples and output positions of
+ * x[b, oy sh - top + ky dh, ox sw - left + kx dw, c] dy[b, oy, ox, c M + m] (M = channel multiplier), NHWC, summed in
+ * float64 as tfjs-backend-cpu does. Dilations are honoured (the cpu kernel ignores them; tfjs's depthwise gradient
+ * refuses dilations > 1 before calling either). Cost: one multiply-add per forward multiply-add, no GEMM shape.
+ */
+import { backend_util, DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
+import type { DepthwiseConv2dNativeBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { ShapeError } from '../../errors';
+import { checkOutputSize, expectShape, output, readFloat32, wasmHost } from './host';
+
+const NAME = DepthwiseConv2dNativeBackpropFilter;
+
+/** dW [fh, fw, cin, M] (float32) from x [n, h, w, cin] and dy [n, outH, outW, cin M]. */
+export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backend, attrs }): TensorInfo => {
+  const host = wasmHost(NAME, backend);
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  if (x.shape.length !== 4) throw new ShapeError(`${NAME}: x must be rank 4, got shape [${x.shape}]`);
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
+  const { batchSize: n, inHeight: inH, inWidth: inW, inChannels: cin, outHeight: outH, outWidth: outW, outChannels: cout } = info;
+  expectShape(NAME, 'dy', dy.shape, [n, outH, outW, cout]);
+  checkOutputSize(NAME, filterShape);
+  const xs = readFloat32(NAME, 'x', host, x);
+  const dys = readFloat32(NAME, 'dy', host, dy);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const M = cout / cin;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const acc = new Float64Array(kh * kw * cout); // [ky, kx, c, m] = [ky, kx, c M + m]: dy's channel order
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
+        const dyOff = ((b * outH + oy) * outW + ox) * cout;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= inH) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - left + kx * dw;
+            if (ix < 0 || ix >= inW) continue;
+            const xOff = ((b * inH + iy) * inW + ix) * cin;
+            const wOff = (ky * kw + kx) * cout;
+            if (M === 1) {
+              for (let c = 0; c < cin; c++) acc[wOff + c] += xs[xOff + c] * dys[dyOff + c];
+            } else {
+              for (let c = 0; c < cin; c++) {
+                const xv = xs[xOff + c];
+                const q0 = c * M;
+                for (let m = 0; m < M; m++) acc[wOff + q0 + m] += xv * dys[dyOff + q0 + m];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return output(host, [...filterShape], Float32Array.from(acc));
+};
+
+export const depthwiseConv2dNativeBackpropFilterConfig: KernelConfig = { kernelName: NAME, backendName: 'wasm', kernelFunc: depthwiseConv2dNativeBackpropFilter };

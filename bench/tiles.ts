@@ -210,7 +210,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
   console.log(`wrote ${jsonPath}`);
   if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
-  if (!args.dir && !args.keep && !args.json) console.log(`(job removed; the JSON stays in ${parent})`);
+  // A temporary parent of our own: removed too when the JSON went elsewhere.
+  if (!args.dir && !args.keep) {
+    if (args.json) fs.rmSync(parent, { recursive: true, force: true });
+    else console.log(`(job removed; the JSON stays in ${parent})`);
+  }
 }
 
 main().catch((e) => {

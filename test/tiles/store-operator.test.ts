@@ -36,7 +36,7 @@ const RIDGE = 1e-2; // K's eigenvalues run from 2e-3 to 122 here: condition ~ 1e
 let dir = '';
 let cleanup = (): void => undefined;
 let jobDir = '';
-let ref: { KV: Float64Array; eig: Float64Array; sol: Float64Array; stats: { trace: number; frobenius: number; effectiveRank: number; sum: number; maxAbs: number; diagonal: number[]; deflatedOffDiagonal10: number } };
+let ref: { KV: Float64Array; eig: Float64Array; sol: Float64Array; stats: { trace: number; frobenius: number; effectiveRank: number; sum: number; maxAbs: number; diagonal: number[]; deflatedOffDiagonal10: number; deflatedSquareOffDiagonal10: number } };
 let V: Float64Array;
 let Y: Float64Array;
 let K64: Float64Array; // the assembled kernel, for the dense-operator cases only (never a reference)
@@ -170,7 +170,7 @@ test('SLQ: the CDF of the quadrature measure against the exact eigenvalue CDF', 
   console.log(`SLQ KS = ${ks.toFixed(4)}; tr K ${d.trace((x) => x).toFixed(1)} vs ${trK.toFixed(1)}, sigma ${sigma.toFixed(1)}`);
 });
 
-test('SLQ deflated by the block-Krylov top 10: the trace within 3 of its (much smaller) Hutchinson sigmas, a closer CDF', async () => {
+test('SLQ deflated by the block-Krylov top 10: tr K and tr K^2 within 3 of their (much smaller) Hutchinson sigmas, a closer CDF', async () => {
   const op = await TileStoreOperator.open(jobDir, { workers: 2 });
   const top = await blockTopEigen(op, { k: 10, block: 12, tol: 1e-9 });
   const d = await slq(op, { probes: 16, steps: 80, seed: 1, deflate: top });
@@ -178,6 +178,11 @@ test('SLQ deflated by the block-Krylov top 10: the trace within 3 of its (much s
   const trK = ref.eig.reduce((a, b) => a + b, 0);
   const sigma = Math.sqrt((2 * ref.stats.deflatedOffDiagonal10) / 16); // numpy's deflated K
   assert.ok(Math.abs(d.trace((x) => x) - trK) < 3 * sigma, `tr K ${d.trace((x) => x)} vs ${trK} (sigma ${sigma})`);
+  // tr K^2 = ||K||_F^2 (a degree-2 polynomial: exact per probe): within 3 sigma of the deflated K^2's Hutchinson error.
+  const trK2 = ref.eig.reduce((a, b) => a + b * b, 0);
+  const sigma2 = Math.sqrt((2 * ref.stats.deflatedSquareOffDiagonal10) / 16);
+  assert.ok(Math.abs(d.trace((x) => x * x) - trK2) < 3 * sigma2, `tr K^2 ${d.trace((x) => x * x)} vs ${trK2} (sigma ${sigma2})`);
+  assert.ok(Math.abs(trK2 - ref.stats.frobenius ** 2) < 1e-9 * trK2);
   const eig = Float64Array.from(ref.eig).sort();
   let ks = 0;
   for (let i = 0; i < N; i++) ks = Math.max(ks, Math.abs(d.cdf(eig[i]) - (i + 1) / N), Math.abs(d.cdf(eig[i] - 1e-12 * eig[N - 1]) - i / N));

@@ -1,10 +1,13 @@
 /**
- * The tfjs kernels a layer's gradient needs, checked against the active backend before training: tfjs-backend-wasm
- * lacks some (Conv2DBackpropFilter, the depthwise filter and input gradients), and a gradient that fails
- * mid-backprop leaves tensors behind in tfjs, so a model that cannot train here is refused before its first step.
+ * The tfjs kernels a layer's gradient needs, checked against the active backend before training: a gradient that
+ * fails mid-backprop leaves tensors behind in tfjs, so a model that cannot train here is refused before its first
+ * step. tfjs-backend-wasm 4.22 lacks Conv2DBackpropFilter, both depthwise gradients and UnsortedSegmentSum (gather's
+ * gradient): ntk-lab provides them (src/backend/wasm-kernels), registered here too in case the wasm backend was set
+ * up by tfjs directly rather than through ntk-lab, so convolutional and embedding models train on wasm.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { registerWasmGradientKernels } from '../backend/wasm-kernels';
 import { UnsupportedModelError } from '../errors';
 
 /** Gradient kernels by Keras layer class (the weight gradient and, for layers below the first, the input gradient). */
@@ -17,12 +20,14 @@ const NEEDS: Readonly<Record<string, readonly string[]>> = {
   SeparableConv2D: ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'],
   MaxPooling2D: ['MaxPoolGrad'],
   AveragePooling2D: ['AvgPoolGrad'],
+  Embedding: ['UnsortedSegmentSum'],
 };
 
 /** Throws UnsupportedModelError naming the layer and kernel when the active backend cannot differentiate `model`. */
 export function checkGradientKernels(model: tfl.LayersModel): void {
   const backend = tf.getBackend();
   if (!backend) return;
+  if (backend === 'wasm') registerWasmGradientKernels();
   for (const layer of model.layers) {
     for (const kernel of NEEDS[layer.getClassName()] ?? []) {
       if (!tf.getKernel(kernel, backend)) {

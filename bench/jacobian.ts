@@ -7,6 +7,8 @@
  *     inputs, same thread count), with the kernels compared; then the CNN's work per layer (issue 19 item 1):
  *     executed FLOPs (ntkCost: the route each layer takes), minimal FLOPs (Novak et al. 2022), time, GFLOP/s on
  *     the minimal count and its fraction of this run's sgemm rate (measured here through the addon).
+ *  2b. A ResNet-style block (conv-relu, then conv-BN-relu-conv + identity skip, relu, dense(1); 28x28x1, 16 filters)
+ *     beside torch.func (same weights, BatchNorm with its moving statistics in both).
  *  3. Convolution routes (issue 19 item 2): per-example gradients vs patch Gram x delta Gram on shapes where
  *     either wins, both timed (alternated, best of --repeat), beside the cost model's predicted order.
  * Timings on a shared machine are noisy: every comparison alternates its sides and keeps each side's best.
@@ -35,7 +37,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     peers: { type: 'string', default: 'torch-func,jax' },
-    parts: { type: 'string', default: 'mlp,cnn,routes' },
+    parts: { type: 'string', default: 'mlp,cnn,resnet,routes' },
+    'n-resnet': { type: 'string', default: '500' },
   },
 });
 const repeat = Number(args.repeat);
@@ -243,6 +246,69 @@ async function benchCnn(n: number, sgemm: number): Promise<void> {
   }
 }
 
+async function benchResnet(n: number): Promise<void> {
+  const f = 16;
+  const S = (t: unknown): tfl.SymbolicTensor => t as tfl.SymbolicTensor;
+  const input = tfl.input({ shape: [28, 28, 1] });
+  const h0 = S(tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv0' }).apply(input));
+  const h1 = S(tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', name: 'conv1' }).apply(h0));
+  const h2 = S(tfl.layers.activation({ activation: 'relu', name: 'relu1' }).apply(S(tfl.layers.batchNormalization({ name: 'bn', epsilon: 1e-3 }).apply(h1))));
+  const h3 = S(tfl.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', name: 'conv2' }).apply(h2));
+  const h4 = S(tfl.layers.activation({ activation: 'relu', name: 'relu2' }).apply(S(tfl.layers.add({ name: 'skip' }).apply([h3, h0]))));
+  const out = S(tfl.layers.dense({ units: 1, name: 'dense' }).apply(S(tfl.layers.flatten({ name: 'flat' }).apply(h4))));
+  const model = tfl.model({ inputs: input, outputs: out });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ntk-bench-resnet-'));
+  try {
+    const rng = new Rng(n + 21);
+    const file: Record<string, string> = {
+      'conv0/kernel': 'conv0_k', 'conv0/bias': 'conv0_b', 'conv1/kernel': 'conv1_k', 'conv1/bias': 'conv1_b', 'conv2/kernel': 'conv2_k',
+      'conv2/bias': 'conv2_b', 'bn/gamma': 'bn_gamma', 'bn/beta': 'bn_beta', 'bn/moving_mean': 'bn_mean', 'bn/moving_variance': 'bn_var',
+      'dense/kernel': 'dense_k', 'dense/bias': 'dense_b',
+    };
+    const tensors = model.weights.map((w) => {
+      const shape = w.shape as number[];
+      const fanIn = shape.length > 1 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : 0;
+      const name = w.originalName;
+      const v = name === 'bn/moving_variance'
+        ? rng.normals32(f).map((z) => 0.5 + Math.abs(z))
+        : name === 'bn/gamma'
+          ? rng.normals32(f, 0.2).map((z) => 1 + z)
+          : rng.normals32(shape.reduce((a, b) => a * b, 1), fanIn ? Math.sqrt(2 / fanIn) : 0.1);
+      if (!file[name]) throw new Error(`resnet bench: weight ${name} has no peer file`);
+      fs.writeFileSync(path.join(dir, `${file[name]}.f32`), v);
+      return tf.tensor(v, shape);
+    });
+    model.setWeights(tensors);
+    tf.dispose(tensors);
+    const xData = new Rng(n + 23).normals32(n * 28 * 28);
+    fs.writeFileSync(path.join(dir, 'x.f32'), xData);
+    fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ arch: 'resnet', n, height: 28, width: 28, channels: 1, filters: f }));
+    const x = tf.tensor(xData, [n, 28, 28, 1]);
+    try {
+      const ours = await timed(() => ntk(model, x, undefined, { method: 'jacobian' }));
+      const python = path.join(root, '.venv/bin/python');
+      const outp = execFileSync(python, [path.join(root, 'bench/peers/jacobian_peers.py'), '--dir', dir, '--impl', 'torch-func', '--threads', args.threads, '--repeat', String(repeat)], { encoding: 'utf8' });
+      const again = await timed(() => ntk(model, x, undefined, { method: 'jacobian' }));
+      ours.seconds = Math.min(ours.seconds, again.seconds);
+      const rows = [['impl', 'seconds', 'vs ntk-lab', 'max rel diff'], ['ntk-lab jacobian', ours.seconds.toFixed(3), '1.00', '-']];
+      for (const line of outp.split('\n').filter((l) => l.startsWith('{'))) {
+        const peer = JSON.parse(line) as PeerResult;
+        const theirs = new Float32Array(fs.readFileSync(path.join(dir, `kernel_${peer.impl}.f32`)).buffer.slice(0));
+        rows.push([peer.impl, peer.seconds.toFixed(3), (peer.seconds / ours.seconds).toFixed(2) + 'x', maxRel(ours.K.values, theirs).toExponential(1)]);
+      }
+      const c = ntkCost(model, n);
+      console.log(`\n2b. ResNet-style block: conv3x3(${f})-relu, [conv3x3-BN-relu-conv3x3] + skip, relu, dense(1); 28x28x1, n = ${n}`);
+      table(rows);
+      console.log(`FLOPs (ntkCost): pass ${g(c.passFlops)}, executed ${g(c.passFlops + c.executedFlops)}, minimal ${g(c.passFlops + c.minimalFlops)} GFLOP; ${((c.passFlops + c.minimalFlops) / ours.seconds / 1e9).toFixed(1)} GFLOP/s on the minimal count`);
+    } finally {
+      x.dispose();
+    }
+  } finally {
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One conv layer (3x3, 'valid', tanh) on `shape` inputs, then a dense head. */
 function convNet(shape: [number, number, number], filters: number, seed: number): tfl.Sequential {
   return tfl.sequential({
@@ -295,6 +361,7 @@ async function main(): Promise<void> {
   console.log(`sgemm in this run (addon, m = n = k = 1536, best of 3): ${(sgemm / 1e9).toFixed(1)} GFLOP/s at the start`);
   if (parts.has('mlp')) await benchMlp(Number(args['n-mlp']));
   if (parts.has('cnn')) await benchCnn(Number(args['n-cnn']), sgemm);
+  if (parts.has('resnet')) await benchResnet(Number(args['n-resnet']));
   if (parts.has('routes')) await benchRoutes();
   console.log(`sgemm at the end of the run: ${(sgemmRate(1536) / 1e9).toFixed(1)} GFLOP/s`);
 }

@@ -19,6 +19,12 @@ line is printed: {"impl", "seconds", "runs", "threads"}.
               neural-tangents' 'jacobian contraction' implementation does), NHWC / HWIO as tfjs
 
 Each implementation runs in its own child process, with OMP/MKL/OpenBLAS and XLA threads set to --threads.
+
+meta.json {"arch": "resnet", "n", "height", "width", "channels", "filters": f} selects a ResNet-style block instead
+(torch-func only): conv3x3 'same' 'conv0' -> relu -> [conv3x3 'same' 'conv1' -> BatchNorm 'bn' (inference: moving
+statistics, eps 1e-3) -> relu -> conv3x3 'same' 'conv2'] + identity skip -> relu -> flatten (NHWC) -> dense(1); files
+conv{0,1,2}_k.f32 [3, 3, cin, f] (HWIO), conv{0,1,2}_b.f32, bn_gamma/bn_beta/bn_mean/bn_var.f32 [f], dense_k.f32
+[H W f, 1], dense_b.f32. The NTK's parameters are every weight but the moving statistics.
 """
 from __future__ import annotations
 
@@ -163,7 +169,90 @@ def run_jax(x, params, threads, repeat):
 RUNNERS = {"torch-func": run_torch_func, "jax": run_jax}
 
 
+def load_resnet(d, meta):
+    n, H, W, C, f = meta["n"], meta["height"], meta["width"], meta["channels"], meta["filters"]
+
+    def rd(name, shape):
+        a = np.fromfile(os.path.join(d, name + ".f32"), dtype="<f4")
+        if a.size != int(np.prod(shape)):
+            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
+        return a.reshape(shape)
+
+    params = {"conv0_k": rd("conv0_k", (3, 3, C, f)), "conv0_b": rd("conv0_b", (f,))}
+    for name in ("conv1", "conv2"):
+        params[name + "_k"] = rd(name + "_k", (3, 3, f, f))
+        params[name + "_b"] = rd(name + "_b", (f,))
+    for name in ("bn_gamma", "bn_beta", "bn_mean", "bn_var"):
+        params[name] = rd(name, (f,))
+    params["dense_k"] = rd("dense_k", (H * W * f, 1))
+    params["dense_b"] = rd("dense_b", (1,))
+    return rd("x", (n, H, W, C)), params
+
+
+def run_torch_func_resnet(x, p, threads, repeat):
+    import torch
+    from torch.func import functional_call, jacrev, vmap
+
+    torch.set_num_threads(threads)
+    C, f = p["conv0_k"].shape[2], p["conv0_k"].shape[3]
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv0 = torch.nn.Conv2d(C, f, 3, padding=1)
+            self.conv1 = torch.nn.Conv2d(f, f, 3, padding=1)
+            self.bn = torch.nn.BatchNorm2d(f, eps=1e-3)
+            self.conv2 = torch.nn.Conv2d(f, f, 3, padding=1)
+            self.dense = torch.nn.Linear(p["dense_k"].shape[0], 1)
+            t = lambda a: torch.from_numpy(np.ascontiguousarray(a))
+            with torch.no_grad():
+                for name in ("conv0", "conv1", "conv2"):
+                    getattr(self, name).weight.copy_(t(p[name + "_k"].transpose(3, 2, 0, 1)))
+                    getattr(self, name).bias.copy_(t(p[name + "_b"]))
+                self.bn.weight.copy_(t(p["bn_gamma"]))
+                self.bn.bias.copy_(t(p["bn_beta"]))
+                self.bn.running_mean.copy_(t(p["bn_mean"]))
+                self.bn.running_var.copy_(t(p["bn_var"]))
+                self.dense.weight.copy_(t(p["dense_k"].T))
+                self.dense.bias.copy_(t(p["dense_b"]))
+
+        def forward(self, xb):  # NCHW
+            h = torch.relu(self.conv0(xb))
+            h = torch.relu(h + self.conv2(torch.relu(self.bn(self.conv1(h)))))
+            return self.dense(h.permute(0, 2, 3, 1).flatten(1))  # tfjs flattens NHWC
+
+    net = Block().eval()  # BatchNorm with its moving statistics
+    ps = {k: v.detach() for k, v in net.named_parameters()}
+    bufs = {k: v.detach() for k, v in net.named_buffers()}
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+    def fnet_single(params, xi):
+        return functional_call(net, (params, bufs), (xi.unsqueeze(0),)).squeeze(0)
+
+    def ntk(x1, x2):
+        j1 = [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(ps, x1).values()]
+        j2 = [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(ps, x2).values()]
+        return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2)]).sum(0)
+
+    runs, out = [], None
+    with torch.no_grad():
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = ntk(xt, xt)
+            runs.append(time.perf_counter() - t0)
+    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+
+
 def run_one(d, impl, threads, repeat):
+    with open(os.path.join(d, "meta.json")) as fh:
+        meta = json.load(fh)
+    if meta.get("arch") == "resnet":
+        if impl != "torch-func":
+            sys.exit(f"the resnet block has a torch-func peer only, not {impl}")
+        x, params = load_resnet(d, meta)
+        K, runs = run_torch_func_resnet(x, params, threads, repeat)
+        K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
+        return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
     _, x, params = load(d)
     K, runs = RUNNERS[impl](x, params, threads, repeat)
     K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))

@@ -2,6 +2,7 @@
  * Ops that only move or combine values: identity (Flatten, Reshape, Dropout and noise layers in inference
  * mode), weighted sums of same-shaped inputs (Add, Subtract, Average) and Concatenate along an axis.
  */
+import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 
 /** y = x, reshaped: values are row-major, so the data is shared. */
@@ -49,32 +50,40 @@ export class SumOp implements Op {
     this.inShapes = coefficients.map(() => outShape);
   }
 
-  private combine(xs: (Float32Array | null)[], length: number): Float32Array {
-    const y = new Float32Array(length);
-    xs.forEach((x, j) => {
-      if (!x) return;
+  // Reused buffers and plain loops: fresh arrays and TypedArray.map with a closure took 128-169 ms of a
+  // 1 s ResNet-block NTK (n = 500, 28x28x16); see bench/jacobian part 2b.
+  private readonly scratch = new Scratch();
+
+  private combine(xs: (Float32Array | null)[], length: number, key: string): Float32Array {
+    const y = this.scratch.zeros(key, length);
+    for (let j = 0; j < xs.length; j++) {
+      const x = xs[j];
+      if (!x) continue;
       const c = this.coefficients[j];
       for (let q = 0; q < length; q++) y[q] += c * x[q];
-    });
+    }
     return y;
   }
 
   forward(inputs: Float32Array[], n: number): Float32Array {
-    return this.combine(inputs, n * sizeOf(this.outShape));
+    return this.combine(inputs, n * sizeOf(this.outShape), 'y');
   }
 
   backward(args: BackwardArgs): BackwardResult {
     if (!args.needInputs) return { dIn: this.coefficients.map(() => null), factors: [], sums: [] };
-    return {
+    const d = args.dOut;
+    const dIn = this.coefficients.map((c, j) => {
       // Only the first input may share dOut: consumers scale their cotangents in place.
-      dIn: this.coefficients.map((c, j) => (c === 1 && j === 0 ? args.dOut : args.dOut.map((v) => c * v))),
-      factors: [],
-      sums: [],
-    };
+      if (c === 1 && j === 0) return d;
+      const g = this.scratch.f32(`dIn${j}`, d.length);
+      for (let q = 0; q < d.length; q++) g[q] = c * d[q];
+      return g;
+    });
+    return { dIn, factors: [], sums: [] };
   }
 
   jvp(tangents: (Float32Array | null)[], _p: Float32Array[], n: number): Float32Array {
-    return this.combine(tangents, n * sizeOf(this.outShape));
+    return this.combine(tangents, n * sizeOf(this.outShape), 'jvp');
   }
 
   release(): void {}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_NO_CLUSTER, EXIT_NO_RAY, EXIT_OK, EXIT_TILES_FAILED
 from . import task as task_module
-from .job import JobError, read_manifest, tile_names, tile_state
+from .job import TEMPORARY, JobError, read_manifest, tile_names, tile_state
 from .progress import Progress, duration
 
 # src/tiles/ray/ntk_lab_ray/driver.py -> the ntk-lab package (or repository) root, which holds bin/ntk-lab.js.
@@ -114,6 +114,9 @@ def main(argv):
     if not os.path.isfile(args.cli):
         complain(f"--cli {args.cli}: no such file (ntk-lab's bin/ntk-lab.js, at the same path on every node)")
         return EXIT_BAD_INPUT
+    removed = task_module.remove_dead_temporaries(job)
+    if removed:
+        say(f"removed {len(removed)} temporary files that killed workers of this host left")
     verify = "size" if args.quick else "hash"
     todo, kinds = [], {}
     for index, name in enumerate(names):
@@ -258,10 +261,22 @@ def run(ray, args, job, todo, threads, extra_env, summary, address):
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        say("interrupted: cancelling the tasks (their workers remove their temporary files); finished tiles stay")
+        say("interrupted: cancelling the tasks; finished tiles stay")
+        # force: a plain cancel does not reach a running task here (Ray 2.58: measured, nothing raised in 20 s). Ray
+        # kills the task's worker and SIGKILLs its children, so their temporary files stay: those of this host are
+        # removed below, the others by the next task of their tile on their host (task.py), or listed by `status`.
         for ref in pending:
-            ray.cancel(ref)
-        ray.wait(list(pending), num_returns=len(pending), timeout=15)
+            ray.cancel(ref, force=True)
+        ray.wait(list(pending), num_returns=len(pending), timeout=10)
+        # The kills land a moment later: wait (up to 10 s) until no process of this host writes a temporary.
+        removed, deadline = [], time.monotonic() + 10
+        while True:
+            removed += task_module.remove_dead_temporaries(job)
+            if not live_temporaries(job) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if removed:
+            say(f"removed {len(removed)} temporary files of the killed workers on this host")
         summary["notRun"] += len(pending)
         summary["interrupted"] = True
         return EXIT_INTERRUPTED
@@ -273,6 +288,23 @@ def run(ray, args, job, todo, threads, extra_env, summary, address):
     if halted is not None:
         return EXIT_BAD_INPUT
     return EXIT_TILES_FAILED if summary["failed"] else EXIT_OK
+
+
+def live_temporaries(job):
+    """Temporary files in tiles/ that processes of this host are still writing."""
+    tiles = os.path.join(job, "tiles")
+    live = []
+    for name in os.listdir(tiles) if os.path.isdir(tiles) else []:
+        m = TEMPORARY.match(name)
+        if m and m.group(2) == task_module.host_tag():
+            try:
+                os.kill(int(m.group(3)), 0)
+                live.append(name)
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                live.append(name)
+    return live
 
 
 def fail(summary, index, name, message, attempts):

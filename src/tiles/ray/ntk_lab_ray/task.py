@@ -40,6 +40,32 @@ def remove_temporaries(job, pid):
     return removed
 
 
+def remove_dead_temporaries(job, tile=None):
+    """Removes the temporary files in tiles/ that processes of this host left and that are no longer running (of
+    tile `tile` only, when given: e.g. '0-1'); returns their names. A temporary is never read, only written by its
+    own process, so removing a dead one's is always safe."""
+    pattern = re.compile(r"^\.(.+)\.tmp-([A-Za-z0-9._-]+)-(\d+)-[0-9a-f]+$")
+    tiles = os.path.join(job, "tiles")
+    removed = []
+    for name in os.listdir(tiles) if os.path.isdir(tiles) else []:
+        m = pattern.match(name)
+        if not m or m.group(2) != host_tag() or (tile is not None and m.group(1).rsplit(".", 1)[0] != tile):
+            continue
+        try:
+            os.kill(int(m.group(3)), 0)
+            continue  # alive (or not ours to signal: alive all the same)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        try:
+            os.unlink(os.path.join(tiles, name))
+            removed.append(name)
+        except FileNotFoundError:
+            pass
+    return removed
+
+
 def _die_with_parent():
     """A function for the worker's child to call before exec: SIGTERM when this Ray worker dies (Linux only), so
     that no orphan keeps computing after a forced cancel; None elsewhere. Looked up here, in the parent: the child
@@ -70,6 +96,9 @@ def run_tile(job, index, name, argv, extra_env, threads):
     env = dict(os.environ)
     env.update(extra_env)
     env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(threads)
+    # A killed earlier attempt of this tile on this host may have left its temporary file (a force-cancelled Ray
+    # worker's children are SIGKILLed by Ray).
+    remove_dead_temporaries(job, name)
     started = time.time()
     child = subprocess.Popen(
         argv,
@@ -82,7 +111,7 @@ def run_tile(job, index, name, argv, extra_env, threads):
     try:
         output, _ = child.communicate()
     except BaseException:
-        # Cancelled (ray.cancel raises KeyboardInterrupt here): the worker removes its temporary file on SIGTERM.
+        # Stopped (SystemExit, KeyboardInterrupt): the worker removes its temporary file on SIGTERM.
         child.terminate()
         try:
             child.wait(10)

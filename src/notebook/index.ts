@@ -76,3 +76,6 @@ export type {
   StreamingWidgetInit,
   WidgetPort,
 } from '../display';
+
+export { progressLine } from './progress';
+export type { ProgressLine, ProgressLineOptions } from './progress';

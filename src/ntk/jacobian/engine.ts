@@ -5,6 +5,7 @@
  */
 import { Factor } from './factors';
 import { Graph } from './graph';
+import { Scratch } from './ops/scratch';
 import { profiled } from './profile';
 
 /** Which tensors depend on a trainable parameter (only those need cotangents). */
@@ -18,6 +19,7 @@ export class Engine {
   private readonly needs: boolean[];
   private values = new Map<number, Float32Array>();
   private n = 0;
+  private readonly scratch = new Scratch();
 
   constructor(readonly graph: Graph) {
     this.needs = paramDependence(graph);
@@ -62,8 +64,9 @@ export class Engine {
         if (!prev) {
           cot.set(i, g);
         } else {
-          // A fan-out: sum into a fresh array, as ops may keep the cotangents they were given.
-          const s = new Float32Array(prev.length);
+          // A fan-out: sum into a buffer of this tensor's own (ops may keep the cotangents they were given, until
+          // the next chunk: what outlives it is copied), reused from chunk to chunk rather than fresh pages.
+          const s = this.scratch.f32(`fan${i}`, prev.length);
           for (let t = 0; t < s.length; t++) s[t] = prev[t] + g[t];
           cot.set(i, s);
         }

@@ -16,6 +16,7 @@ import { PATCH_LIMITS } from '../../src/backend/wasm-kernels/conv2d-backprop-fil
 import { BackendUnavailableError, InvalidOptionError, MemoryBudgetError, ShapeError, UnsupportedModelError } from '../../src/errors';
 import { addonAvailable, selectImplementation, type Implementation } from '../../src/linalg/backend';
 import { Rng } from '../../src/random';
+import { train } from '../../src/training';
 import { checkGradientKernels } from '../../src/training/gradient-kernels';
 import { relFrobenius } from '../helpers/finite-differences';
 
@@ -383,6 +384,38 @@ describe('registration and the training check', () => {
       model.dispose();
       await useBackend('wasm');
     }
+    assert.equal(tf.memory().numTensors, start);
+  });
+});
+
+describe('train() on wasm', () => {
+  it('trains a strided conv + depthwise CNN with Adam: the training loss falls below a third, no tensor left', async () => {
+    assert.equal(tf.getBackend(), 'wasm');
+    const start = tf.memory().numTensors;
+    const n = 24;
+    const init = (seed: number) => ({ kernelInitializer: tfl.initializers.heNormal({ seed }) });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', ...init(1) }),
+        tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseInitializer: tfl.initializers.heNormal({ seed: 2 }) }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 3, ...init(3) }),
+      ],
+    });
+    const r = new Rng(4);
+    const labels = Array.from({ length: n }, (_, i) => i % 3);
+    // Class c is bright in rows [3c, 3c + 2): learnable in a few steps.
+    const x = tf.tensor4d(Float32Array.from({ length: n * 64 }, (_, t) => r.normal() * 0.3 + (Math.floor((t % 64) / 8 / 3) === labels[Math.floor(t / 64)] ? 1 : 0)), [n, 8, 8, 1]);
+    const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 3), 'float32'));
+    const losses: number[] = [];
+    await train(model, { x, y }, {
+      optimizer: 'adam', learningRate: 0.02, epochs: 12, batchSize: 8, loss: 'softmax-cross-entropy',
+      snapshots: { every: 12, probe: x, topK: 0, layers: false },
+      onSnapshot: (s) => void losses.push(s.rows.find((row) => row.metric === 'loss' && row.label === 'train')!.value),
+    }).toTable();
+    assert.ok(losses.length >= 3 && losses[losses.length - 1] < losses[0] / 3, `losses ${losses.map((v) => v.toFixed(3)).join(', ')}`);
+    tf.dispose([x, y]);
+    model.dispose();
     assert.equal(tf.memory().numTensors, start);
   });
 });

@@ -120,7 +120,7 @@ def main(argv):
     verify = "size" if args.quick else "hash"
     todo, kinds = [], {}
     for index, name in enumerate(names):
-        state, reason = tile_state(job, manifest["id"], index, name, verify)
+        state, _ = tile_state(job, manifest["id"], index, name, verify)
         if state != "done":
             todo.append((index, name))
             kinds[state] = kinds.get(state, 0) + 1
@@ -171,7 +171,10 @@ def main(argv):
     elif code != EXIT_OK:
         for f in s["failed"]:
             say(f"failed: tile {f['index']} ({f['name']}) after {f['attempts']} attempt{'s' if f['attempts'] != 1 else ''}: {f['error'].splitlines()[0]}")
-        say(f"{tail}. Rerun to retry (finished tiles are kept).")
+        if code == EXIT_BAD_INPUT:
+            say(f"{tail}. Stopped: retrying cannot help; mend what the worker names (finished tiles are kept).")
+        else:
+            say(f"{tail}. Rerun to retry (finished tiles are kept).")
     else:
         say(f"all {total} tiles done ({tail}): ntk-lab tiles assemble {job} --out kernel.npy")
     return code

@@ -136,7 +136,8 @@ def run_tile(job, index, name, argv, extra_env, threads):
     removed = remove_temporaries(job, child.pid)
     how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
     cleanup = f"; removed its temporary file{'s' if len(removed) > 1 else ''} {', '.join(removed)}" if removed else ""
-    message = f"the worker on {where} {how}{cleanup}. Its output:\n{_tail(output)}"
+    last = _tail(output, 1) or "(no output)"
+    message = f"the worker on {where} {how}{cleanup}; its last line: {last}\nIts output:\n{_tail(output)}"
     if code == 2:
         return {"index": index, "name": name, "node": node, "bad_input": message}
     raise TileTaskError(message)

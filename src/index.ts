@@ -35,6 +35,8 @@ export { ModelFormatError } from './models/io';
 export { DataFormatError } from './data/errors';
 
 export { BACKEND_NAMES, availableBackends, backendInfo, ensureBackend, useBackend } from './backend';
+// The gradient kernels tfjs-backend-wasm lacks (registered by ensureBackend/useBackend; for wasm set up by tfjs directly).
+export { registerWasmGradientKernels } from './backend/wasm-kernels';
 export type { BackendInfo, BackendName } from './backend';
 
 export { ACTIVATIONS, activation, Mlp, mlp, asMlp, twoLayer } from './models';

@@ -49,6 +49,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'DataFormatError', 'ModelFormatError', 'loadLayersModel', 'loadModel', 'saveModel',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'conjugateGradient', 'jacobiPreconditioner', 'nystromPreconditioner',
+      // gradient kernels ntk-lab provides for tfjs-backend-wasm (src/backend/wasm-kernels)
+      'registerWasmGradientKernels',
     ],
     types: [
       'Activation', 'ActivationName', 'AutodiffModel', 'BackendInfo', 'BackendName', 'CkOptions', 'ConvolutionsOption', 'CostEstimate', 'DenseSpec',

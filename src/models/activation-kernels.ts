@@ -20,7 +20,8 @@ export function applyActivation(name: ActivationName, z: Float32Array, slope: Fl
         const v = z[p];
         const on = v > 0;
         slope[p] = on ? 1 : 0;
-        z[p] = on ? v : 0;
+        // NaN stays NaN (as tfjs' relu): an overflow upstream (Inf - Inf in a GEMM) must reach the finiteness check.
+        z[p] = on || v !== v ? v : 0;
       }
       return;
     case 'tanh':

@@ -44,12 +44,14 @@ describe('explicit NTK elementwise passes: addon == TypeScript, bit for bit', { 
     for (const withBias of [false, true]) {
       it(`biasActivation ${act}${withBias ? ' with a bias' : ''}`, () => {
         const z = random(rows * cols, 1);
-        z[0] = 0; z[1] = -0; z[2] = 1e-40; z[3] = -1e-40; z[4] = 60; z[5] = -60;
+        z[0] = 0; z[1] = -0; z[2] = 1e-40; z[3] = -1e-40; z[4] = 60; z[5] = -60; z[6] = NaN;
         const b = withBias ? random(cols, 2) : null;
         const { native, ts } = bothRoutes([z, new Float32Array(rows * cols)], ([zz, s]) => biasActivation(act, zz, s, cols, b, 0.37));
         sameBits(native[0], ts[0], `${act} values`);
         sameBits(native[1], ts[1], `${act} slopes`);
         if (act === 'relu' && !withBias) assert.equal(ts[1][0], 0, "relu'(0) = 0");
+        // NaN (Inf - Inf in an overflowing GEMM) must survive the activation, so the finiteness check sees it.
+        assert.ok(Number.isNaN(ts[0][6]) && Number.isNaN(native[0][6]), `${act}(NaN) is NaN`);
         // TypeScript against a float64 evaluation of the same formulas.
         for (let p = 0; p < rows * cols; p += 97) {
           const v = Math.fround(z[p] + (b ? 0.37 * b[p % cols] : 0));

@@ -48,7 +48,7 @@ Napi::Value BiasActivation(const Napi::CallbackInfo& info) {
         const float v = z[p];
         const bool on = v > 0.0f;
         s[p] = on ? 1.0f : 0.0f;
-        z[p] = on ? v : 0.0f;
+        z[p] = on || v != v ? v : 0.0f;  // NaN kept, as tfjs' relu and the TS twin
       }
       break;
     case 2:

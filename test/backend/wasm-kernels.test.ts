@@ -352,6 +352,36 @@ describe('registration and the training check', () => {
     assert.deepEqual(registerWasmGradientKernels(), ['UnsortedSegmentSum']);
   });
 
+  it("tf.grads of the common layers' ops runs on wasm (what was probed); dilated conv gradients stay tfjs-core's refusal", () => {
+    const start = tf.memory().numTensors;
+    const r = (s: number[]): tf.Tensor => tf.randomNormal(s, 0, 1, 'float32', 7);
+    const x4 = r([2, 7, 7, 3]);
+    const ops: [string, tf.Tensor[], (...a: tf.Tensor[]) => tf.Tensor][] = [
+      ['conv1d strided same', [r([2, 9, 3]), r([3, 3, 4])], (x, w) => tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, 2, 'same')],
+      ['conv2d valid', [x4, r([3, 3, 3, 4])], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')],
+      ['conv2d strided same', [x4, r([3, 3, 3, 4])], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')],
+      ['conv2d explicit pads', [x4, r([3, 3, 3, 4])], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, [[0, 0], [1, 2], [2, 0], [0, 0]])],
+      ['depthwise', [x4, r([3, 3, 3, 2])], (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'valid')],
+      ['separable', [x4, r([3, 3, 3, 2]), r([1, 1, 6, 4])], (x, w, p) => tf.separableConv2d(x as tf.Tensor4D, w as tf.Tensor4D, p as tf.Tensor4D, 1, 'same')],
+      ['conv2dTranspose', [r([2, 4, 4, 3]), r([3, 3, 5, 3])], (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 5], 2, 'same')],
+      ['pooling', [x4], (x) => tf.add(tf.sum(tf.avgPool(x as tf.Tensor4D, 3, 2, 'same')), tf.sum(tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid')))],
+      ['batchNorm', [r([4, 5]), r([5]), tf.tidy(() => tf.abs(r([5]))), r([5]), r([5])], (x, m, v, o, sc) => tf.batchNorm(x, m, v, o, sc, 1e-3)],
+      ['layer norm', [r([4, 5])], (x) => { const { mean, variance } = tf.moments(x, -1, true); return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-3))); }],
+      ['gather', [r([10, 4])], (e) => tf.gather(e, tf.tensor1d([1, 3, 3, 9], 'int32'))],
+    ];
+    for (const [name, inputs, f] of ops) {
+      const g = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.square(f(...a))))(inputs);
+      assert.ok(g.every((t) => t.dataSync().every(Number.isFinite)), name);
+      tf.dispose(g);
+    }
+    tf.dispose(ops.flatMap(([, inputs]) => inputs));
+    assert.equal(tf.memory().numTensors, start);
+    // Last, since tfjs keeps the tensors it saved for backprop when a gradient throws (why train() refuses up front).
+    const [x, w] = [r([1, 5, 5, 1]), r([3, 3, 1, 1])];
+    assert.throws(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)))([x, w]), /dilation rates greater than 1/);
+    tf.dispose([x, w]);
+  });
+
   it('models of every layer train() checks pass the check and differentiate on wasm; a backend missing a kernel is refused by name', async () => {
     const start = tf.memory().numTensors;
     const seed = { kernelInitializer: tfl.initializers.glorotNormal({ seed: 3 }) };

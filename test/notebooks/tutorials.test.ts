@@ -1,5 +1,5 @@
 /**
- * Issue 11, acceptance 1, 2 and 5: every tutorial in notebooks/ runs headless on the ntk-lab kernel through
+ * Issue 11, acceptance 1, 2 and 5 (and issue 18 item 5, tutorial 5): every tutorial in notebooks/ runs headless on the ntk-lab kernel through
  * `ntk-lab run-notebooks` (nbclient) at CI size with no error and nothing on stderr; the numbers each one prints
  * (its `results {...}` line) meet the expectations of the library's own tests; tutorial 1 exports to one HTML page
  * and one PNG and SVG per figure, and in headless Chromium with the network cut off the page shows every figure and
@@ -41,8 +41,8 @@ function executed(name: string): Json {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-test('notebooks/ holds the four tutorials, each on the ntk-lab kernel with a parameter cell reading NTK_LAB_SCALE', () => {
-  assert.deepEqual(NOTEBOOKS, ['01-ntk-basics.ipynb', '02-cnn-autodiff-ntk.ipynb', '03-spectra.ipynb', '04-one-step.ipynb']);
+test('notebooks/ holds the five tutorials, each on the ntk-lab kernel with a parameter cell reading NTK_LAB_SCALE', () => {
+  assert.deepEqual(NOTEBOOKS, ['01-ntk-basics.ipynb', '02-cnn-autodiff-ntk.ipynb', '03-spectra.ipynb', '04-one-step.ipynb', '05-training-dynamics.ipynb']);
   for (const name of NOTEBOOKS) {
     const nb = JSON.parse(readFileSync(join(REPO, 'notebooks', name), 'utf8'));
     assert.equal(nb.metadata.kernelspec.name, 'ntk-lab', name);
@@ -127,6 +127,55 @@ test("tutorial 4: every claim of Ba et al. holds with the phenomena tests' margi
   }
   const small = r.small.map((x: Json) => x.risk);
   for (let i = 1; i < small.length; i++) assert.ok(small[i] < small[i - 1], `risk not falling with eta: ${small.join(', ')}`);
+});
+
+test('tutorial 5: on the digits the NTK moves less the wider the MLP, aligns with the labels, the CNN moves more, the limit is approached as 1/sqrt(width), kernel regression classifies', (t) => {
+  const r = resultsOf(executed('05-training-dynamics.ipynb'));
+  t.diagnostic(JSON.stringify(r));
+  const falling = (xs: number[], what: string) => {
+    for (let i = 1; i < xs.length; i++) assert.ok(xs[i] < xs[i - 1], `${what} not falling with width: ${xs.join(', ')}`);
+  };
+  assert.ok(r.widths.length >= 3, `widths ${r.widths}`);
+  // Lazy training (NTK parameterisation): the distance, the relative change and every trained component's change
+  // fall with width. The relative change lies between the O(w^-1/2) bound (slope -0.5) and the O(1/w) leading term
+  // (slope -1): measured -1.02 at ci (seeds 2 and 3: -0.91, -1.0; docs/training.md: -0.71 to -0.91 on Gaussian
+  // data), so [-1.5, -0.4] leaves room on both sides. The distance is quadratic in the part of the change orthogonal
+  // to K_0, so it falls faster (measured -1.84).
+  falling(r.distance, 'kernel distance');
+  falling(r.change, 'relative change');
+  for (const [c, xs] of Object.entries(r.layerChange)) falling(xs as number[], `${c} change`);
+  assert.ok(r.changeSlope <= -0.4 && r.changeSlope >= -1.5, `relative change slope ${r.changeSlope}`);
+  assert.ok(r.distanceSlope < r.changeSlope, `distance slope ${r.distanceSlope} vs change slope ${r.changeSlope}`);
+  // The output bias's component is the constant sigma_b^2 (per output): it cannot move.
+  for (const v of r.outputBiasChange) assert.ok(v < 1e-6, `output bias component moved by ${v}`);
+  for (const drop of r.lossDrop) assert.ok(drop < 0.3, `training loss fell only by ${drop} (measured 0.08)`);
+  // Alignment with the labels rises during training at every width (plain and centred; the smallest rise measured,
+  // 0.0019 at width 1024, is 1000x the float32 rounding of the kernels' metrics), most at the narrowest width.
+  for (const a of [r.alignment, r.centredAlignment]) {
+    const rise = a.final.map((f: number, i: number) => f - a.initial[i]);
+    for (const d of rise) assert.ok(d > 1e-4, `alignment rose by ${d}: ${JSON.stringify(a)}`);
+    assert.ok(rise[0] > rise[rise.length - 1], `alignment rose less at the narrowest width: ${rise.join(', ')}`);
+  }
+  // The CNN (standard parameterisation, few channels), at the same step and a matched function-space step, changes
+  // its kernel far more than any MLP: relative change measured 16.7x the narrowest MLP's (2.40 vs 0.144 after 60
+  // steps; at paper scale 3.58 after 220 steps), mostly by growing it (norm x3.4). In direction (distance) the
+  // 8-channel CNN of the ci scale moves 3.0x the narrowest MLP (the 16-channel one of the paper scale moves less
+  // than the width-64 MLP, docs/notebooks.md), so the ci test holds the distance to a factor 1.5.
+  for (const c of r.cnn.mlpChange) assert.ok(r.cnn.change > 5 * c, `CNN relative change ${r.cnn.change} vs MLP ${r.cnn.mlpChange.join(', ')}`);
+  for (const d of r.cnn.mlpDistance) assert.ok(r.cnn.distance > 1.5 * d, `CNN distance ${r.cnn.distance} vs MLP ${r.cnn.mlpDistance.join(', ')}`);
+  assert.ok(r.cnn.lossDrop < 0.5, `CNN loss fell only by ${r.cnn.lossDrop} (measured 0.19)`);
+  // Empirical NTK at init against ntkLimit: the distance falls with width as 1/sqrt(width) (slope -0.5; measured
+  // -0.50 on means of 3 seeds whose spread is ~10%, which moves the slope over 64x in width by a few hundredths).
+  falling(r.limit.distance, 'distance to the limit kernel');
+  assert.ok(r.limit.slope < -0.35 && r.limit.slope > -0.65, `limit distance slope ${r.limit.slope}`);
+  // Accuracies on 451 test digits (chance 0.1): kernel ridge measured 0.973-0.982 with every kernel (0.9 is ~9
+  // binomial standard deviations below), the networks after 15 (MLP) and 6 (CNN) epochs 0.81-0.91 (bound 0.7);
+  // the widest MLP's kernel at init classifies as its limit does (0.982 both; 0.02 = 9 test digits).
+  const acc = r.accuracy;
+  assert.ok(acc.models.length === r.widths.length + 1, `models ${acc.models.length}`);
+  for (const v of [acc.limit, ...acc.models.flatMap((m: Json) => [m.init, m.trained])]) assert.ok(Number.isFinite(v) && v > 0.9 && v <= 1, `kernel regression accuracy ${v}`);
+  for (const m of acc.models) assert.ok(Number.isFinite(m.network) && m.network > 0.7 && m.network <= 1, `${m.label}: network accuracy ${m.network}`);
+  assert.ok(Math.abs(acc.models[r.widths.length - 1].init - acc.limit) <= 0.02, `widest MLP at init ${acc.models[r.widths.length - 1].init} vs limit ${acc.limit}`);
 });
 
 test('export: tutorial 1 to one self-contained HTML page and one PNG and SVG per figure, named after the cells', async (t) => {

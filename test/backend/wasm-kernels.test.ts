@@ -13,8 +13,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../../src/backend';
 import { registerWasmGradientKernels, WASM_GRADIENT_KERNELS } from '../../src/backend/wasm-kernels';
 import { PATCH_LIMITS } from '../../src/backend/wasm-kernels/conv2d-backprop-filter';
+import { GEMM_LIMITS, gemmRoute } from '../../src/backend/wasm-kernels/gemm';
 import { BackendUnavailableError, InvalidOptionError, MemoryBudgetError, ShapeError, UnsupportedModelError } from '../../src/errors';
-import { addonAvailable, selectImplementation, type Implementation } from '../../src/linalg/backend';
+import { addonAvailable, selectImplementation } from '../../src/linalg/backend';
 import { Rng } from '../../src/random';
 import { train } from '../../src/training';
 import { checkGradientKernels } from '../../src/training/gradient-kernels';
@@ -25,12 +26,21 @@ interface Arr { data: Float32Array | Int32Array; shape: number[] }
 
 const rng = new Rng(19);
 const randn = (shape: number[]): Arr => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()), shape });
-const IMPLS: Implementation[] = addonAvailable() ? ['openblas', 'fallback'] : ['fallback'];
+type Route = 'openblas' | 'wasm' | 'typescript';
+const ROUTES: Route[] = addonAvailable() ? ['openblas', 'wasm', 'typescript'] : ['wasm', 'typescript'];
+const keepMin = GEMM_LIMITS.wasmMinMuladds;
+
+/** Sends the filter gradient's GEMM down `route`: the addon, or without it wasm's BatchMatMul or TypeScript at any size. */
+function selectRoute(route: Route | undefined): void {
+  selectImplementation(route === undefined ? undefined : route === 'openblas' ? 'openblas' : 'fallback');
+  GEMM_LIMITS.wasmMinMuladds = route === 'wasm' ? 0 : route === 'typescript' ? Infinity : keepMin;
+  if (route) assert.equal(gemmRoute(2, 2, 2), route);
+}
 
 before(async () => {
   await useBackend('wasm');
 });
-after(() => selectImplementation(undefined));
+after(() => selectRoute(undefined));
 
 /** Runs kernel `name` on the active backend and returns its values (every tensor made here is freed). */
 function runKernel(name: string, inputs: Record<string, Arr>, attrs: tf.NamedAttrMap): { data: Float32Array; shape: number[] } {
@@ -93,16 +103,17 @@ describe('Conv2DBackpropFilter on wasm', () => {
     { x: [2, 1, 9, 4], f: [1, 3, 4, 2], strides: [1, 2], pad: 'same' },
   ];
 
-  it('equals tfjs-backend-cpu (1e-5) over strides, pads, formats, on OpenBLAS and TypeScript, in one band or many', async () => {
+  it('equals tfjs-backend-cpu (1e-5) over strides, pads, formats, GEMMs (OpenBLAS, wasm BatchMatMul, TypeScript), in one band or many', async () => {
     const start = tf.memory().numTensors;
+    const heap = tf.backend().numDataIds(); // the wasm GEMM route's heap copies must be freed too
     const keep = PATCH_LIMITS.floats;
     try {
       for (const c of cases) {
         const x = randn(c.x);
         const dy = randn(outShape(c.x, c.f, c.strides, c.pad, false, c.format, 1, c.rounding));
         const attrs = { strides: c.strides, pad: c.pad, dataFormat: c.format ?? 'NHWC', dimRoundingMode: c.rounding, filterShape: c.f } as unknown as tf.NamedAttrMap;
-        for (const impl of IMPLS) {
-          selectImplementation(impl);
+        for (const impl of ROUTES) {
+          selectRoute(impl);
           // Default band (the whole batch here), a band of one output row (cut inside examples), and bands across examples.
           for (const floats of [keep, 1, 300]) {
             PATCH_LIMITS.floats = floats;
@@ -115,9 +126,10 @@ describe('Conv2DBackpropFilter on wasm', () => {
       }
     } finally {
       PATCH_LIMITS.floats = keep;
-      selectImplementation(undefined);
+      selectRoute(undefined);
     }
     assert.equal(tf.memory().numTensors, start);
+    assert.equal(tf.backend().numDataIds(), heap);
   });
 
   it("is the adjoint of wasm's own Conv2D in the filter: <conv(x, w), dy> = <w, dW(x, dy)>", () => {
@@ -294,7 +306,7 @@ function lossTf(C: tf.Tensor, tokens: tf.Tensor): (...p: tf.Tensor[]) => tf.Scal
 }
 
 describe('gradients of a conv net on wasm', () => {
-  it('equal central finite differences in float64 (strided conv2d, depthwise x2, conv2dTranspose, embedding), both GEMMs', () => {
+  it('equal central finite differences in float64 (strided conv2d, depthwise x2, conv2dTranspose, embedding), every GEMM', () => {
     const start = tf.memory().numTensors;
     const shapes = [NET.x, NET.w1, NET.w2, NET.w3, NET.e];
     const params = shapes.map((s) => randn(s).data as Float32Array).map((d, i) => (i === 0 ? d : d.map((v) => v * 0.5)));
@@ -317,8 +329,8 @@ describe('gradients of a conv net on wasm', () => {
     const inputs = params.map((d, i) => tf.tensor(d, shapes[i]));
     const names = ['x', 'W1 (Conv2DBackpropFilter)', 'W2 (depthwise filter)', 'W3 (Conv2DBackpropFilter of convT)', 'E (UnsortedSegmentSum)'];
     try {
-      for (const impl of IMPLS) {
-        selectImplementation(impl);
+      for (const impl of ROUTES) {
+        selectRoute(impl);
         const grads = tf.grads(lossTf(Ct, tokens))(inputs);
         const values = grads.map((g) => g.dataSync());
         tf.dispose(grads);
@@ -328,7 +340,7 @@ describe('gradients of a conv net on wasm', () => {
         });
       }
     } finally {
-      selectImplementation(undefined);
+      selectRoute(undefined);
       tf.dispose([Ct, tokens, ...inputs]);
     }
     assert.equal(tf.memory().numTensors, start);
@@ -472,7 +484,7 @@ describe('bad input', () => {
     );
     assert.equal(tf.memory().numTensors, start);
     // Refused from the shapes alone: nothing is read or allocated (this host would throw if anything were).
-    const host = { readSync: (): never => assert.fail('read'), makeOutput: (): never => assert.fail('allocated') };
+    const host = { readSync: (): never => assert.fail('read'), makeOutput: (): never => assert.fail('allocated'), disposeData: (): never => assert.fail('freed') };
     const big = { dataId: {}, shape: [1, 1100, 1100, 1100], dtype: 'float32' as const };
     const conv = tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc;
     assert.throws(

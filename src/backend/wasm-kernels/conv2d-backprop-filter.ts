@@ -4,7 +4,7 @@
  * dy[b, oy, ox, co], tfjs-backend-cpu's semantics (dilation 1, as tfjs's conv2d gradient requires; 'same', 'valid',
  * a number or explicit pads; dimRoundingMode; NHWC or NCHW). Computed as im2col patches^T dy, one GEMM per band of
  * about PATCH_LIMITS.floats patch values (so the patch matrix of a large batch is never formed whole), the bands
- * summed in float64 as the cpu backend sums.
+ * summed in float64 as the cpu backend sums; the GEMM on OpenBLAS, else wasm's BatchMatMul, else TypeScript (./gemm).
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -59,7 +59,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }): Te
         u += rows;
       }
       const m = (u1 - u0) * outW; // positions in this band
-      addProductTransA(acc, patches.subarray(0, m * K), dys.subarray(u0 * outW * cout, u1 * outW * cout), K, cout, m, scratch);
+      addProductTransA(host, acc, patches.subarray(0, m * K), dys.subarray(u0 * outW * cout, u1 * outW * cout), K, cout, m, scratch);
     }
   }
   return output(host, [...filterShape], Float32Array.from(acc));

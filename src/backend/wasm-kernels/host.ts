@@ -11,6 +11,7 @@ import { BackendUnavailableError, MemoryBudgetError, ShapeError } from '../../er
 export interface WasmHost {
   readSync(dataId: DataId): Float32Array | Int32Array | Uint8Array;
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: Float32Array | Int32Array): TensorInfo;
+  disposeData(dataId: DataId): boolean;
 }
 
 /**
@@ -22,8 +23,8 @@ export const MAX_OUTPUT_BYTES = 2 ** 31;
 /** The kernel's `backend` argument as a WasmHost; BackendUnavailableError if the kernel was called with another backend. */
 export function wasmHost(kernel: string, backend: unknown): WasmHost {
   const b = backend as Partial<WasmHost> | null;
-  if (!b || typeof b.readSync !== 'function' || typeof b.makeOutput !== 'function') {
-    throw new BackendUnavailableError(`${kernel}: ntk-lab's kernel runs on tfjs-backend-wasm only (the backend given has no readSync/makeOutput)`);
+  if (!b || typeof b.readSync !== 'function' || typeof b.makeOutput !== 'function' || typeof b.disposeData !== 'function') {
+    throw new BackendUnavailableError(`${kernel}: ntk-lab's kernel runs on tfjs-backend-wasm only (the backend given has no readSync/makeOutput/disposeData)`);
   }
   return b as WasmHost;
 }

@@ -2,8 +2,9 @@
  * The one matrix product the convolution filter gradient needs, acc += A^T B: on OpenBLAS's sgemm through the linalg
  * addon when it is loaded; without it, on tfjs-backend-wasm's own BatchMatMul (XNNPACK, SIMD; the filter gradient of
  * [32, 28, 28, 32] by 3x3x32x32 at 11 GFLOP/s against 3.8 in TypeScript, 40-70 on OpenBLAS) from
- * GEMM_LIMITS.wasmMinMuladds multiply-adds on, else on linalg's TypeScript GEMM. linalg's public matmul() is not called: without the addon it hands float32 products to tfjs ops, and a tfjs op run inside a kernel would nest
- * in tfjs's engine; wasm's kernel function is called directly instead, as wasm's own kernels call each other.
+ * GEMM_LIMITS.wasmMinMuladds multiply-adds on, else on linalg's TypeScript GEMM. linalg's public matmul() is not
+ * called: without the addon it hands float32 products to tfjs ops, and a tfjs op run inside a kernel would nest in
+ * tfjs's engine; wasm's kernel function is called directly instead, as wasm's own kernels call each other.
  */
 import { BatchMatMul, getKernel } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';

@@ -29,7 +29,7 @@ import { projectPython } from '../helpers/venv';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from tools
 
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-const TUTORIALS = ['01-ntk-basics.ipynb', '02-cnn-autodiff-ntk.ipynb', '03-spectra.ipynb', '04-one-step.ipynb'];
+const TUTORIALS = ['01-ntk-basics.ipynb', '02-cnn-autodiff-ntk.ipynb', '03-spectra.ipynb', '04-one-step.ipynb', '05-training-dynamics.ipynb'];
 const PLATFORM_KEY = `${process.platform}-${process.arch}`;
 
 /** What the test cannot run without; empty when all is there. */
@@ -259,7 +259,7 @@ test('npx ntk-lab install --prefix P: kernelspec and labextension, seen by jupyt
   assert.match(section, /ntk-lab-widgets v\S+ enabled\s+OK/, `ntk-lab-widgets not enabled there:\n${text}`);
 });
 
-test('npx ntk-lab tutorials notebooks copies the four tutorials, which import ntk-lab by name', { skip }, async () => {
+test('npx ntk-lab tutorials notebooks copies the tutorials, which import ntk-lab by name', { skip }, async () => {
   needs('installed', 'npm install');
   const r = await ntkLab(['tutorials', 'notebooks'], 60_000);
   assert.equal(r.code, 0, output(r));

@@ -475,6 +475,10 @@ describe('bad input', () => {
       (e: Error) => e instanceof ShapeError && /filterShape \[3,3,4,3\] must have 2 input channels/.test(e.message),
     );
     assert.throws(
+      () => runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy: randn([2, 3, 3, 6]) }, { strides: 1, pad: 'valid', dilations: 1, filterShape: [3, 3, 3, 2] }),
+      (e: Error) => e instanceof ShapeError && /filterShape \[3,3,3,2\] must have 2 input channels/.test(e.message),
+    );
+    assert.throws(
       () => runKernel('DepthwiseConv2dNativeBackpropInput', { dy: randn([2, 3, 3, 2]), filter: randn([3, 3, 2, 2]) }, { strides: 1, pad: 'valid', dilations: 1, inputShape: [2, 5, 5, 2] }),
       (e: Error) => e instanceof ShapeError && /DepthwiseConv2dNativeBackpropInput: dy must have shape \[2,3,3,4\].*got \[2,3,3,2\]/.test(e.message),
     );

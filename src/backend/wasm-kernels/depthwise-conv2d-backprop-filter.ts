@@ -20,6 +20,7 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
   if (x.shape.length !== 4) throw new ShapeError(`${NAME}: x must be rank 4, got shape [${x.shape}]`);
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, dilations, pad, dimRoundingMode, true);
   const { batchSize: n, inHeight: inH, inWidth: inW, inChannels: cin, outHeight: outH, outWidth: outW, outChannels: cout } = info;
+  if (filterShape[2] !== cin) throw new ShapeError(`${NAME}: filterShape [${filterShape}] must have ${cin} input channels, as x [${x.shape}]`);
   expectShape(NAME, 'dy', dy.shape, [n, outH, outW, cout]);
   checkOutputSize(NAME, filterShape);
   const xs = readFloat32(NAME, 'x', host, x);

@@ -4,9 +4,10 @@
  * Tropp & Udell, "Randomized Nystrom preconditioning", SIAM J. Matrix Anal. Appl. 44 (2023); arXiv 2110.02820)
  * takes one operator pass over l Gaussian test vectors: K_nys = U diag(lhat) U^T (rank l), and
  *   M^{-1} = (lhat_l + lambda) U (diag(lhat) + lambda I)^{-1} U^T + (I - U U^T),
- * which makes (K + lambda I) well conditioned when K's spectrum decays past l.
+ * which makes (K + lambda I) well conditioned when K's spectrum decays past l. Pivoted Cholesky (greedy on the
+ * diagonal) reads r columns of K instead of a pass: M = L L^T + lambda I, inverted by Woodbury.
  */
-import { InvalidOptionError } from '../errors';
+import { InvalidOptionError, MemoryBudgetError, ShapeError } from '../errors';
 import { eigh, matmul, type Matrix } from '../linalg';
 import { Rng } from '../random';
 import type { BlockOperator } from '../spectra/block-operator';
@@ -95,6 +96,160 @@ export async function nystromPreconditioner(op: BlockOperator, ridge: number, op
       const corr = matmul(U, utr, { checkFinite: false });
       const out = Float64Array.from(res.data, (v, i) => v + corr.data[i]);
       return { rows: res.rows, cols: res.cols, data: out };
+    },
+  };
+}
+
+/** A symmetric kernel read by its diagonal and by columns (TileStoreOperator has both; denseColumnSource wraps a matrix). */
+export interface ColumnSource {
+  /** Order n. */
+  readonly n: number;
+  /** K's diagonal, length n. */
+  diagonal(): Promise<Float64Array>;
+  /** K[:, js], n x js.length float64 (row-major). */
+  columns(js: readonly number[]): Promise<Matrix<Float64Array>>;
+}
+
+/** The diagonal and columns of a square matrix held in memory (float32 or float64; read as float64). */
+export function denseColumnSource(a: Matrix): ColumnSource {
+  const n = a.rows;
+  if (a.cols !== n || a.data.length !== n * n) throw new ShapeError(`denseColumnSource: a must be square, got ${a.rows} x ${a.cols}`);
+  return {
+    n,
+    async diagonal() {
+      return Float64Array.from({ length: n }, (_, i) => a.data[i * n + i]);
+    },
+    async columns(js) {
+      const c = js.length;
+      const out = new Float64Array(n * c);
+      js.forEach((j, q) => {
+        if (!Number.isSafeInteger(j) || j < 0 || j >= n) throw new ShapeError(`denseColumnSource: column ${j} is outside 0..${n - 1}`);
+        for (let i = 0; i < n; i++) out[i * c + q] = a.data[i * n + j];
+      });
+      return { rows: n, cols: c, data: out };
+    },
+  };
+}
+
+/** Options of pivotedCholeskyPreconditioner(). */
+export interface PivotedCholeskyOptions {
+  /** Rank r of the factor L (n x r; default min(n, 100)). */
+  rank?: number;
+  /** Stop early once the largest residual diagonal is <= tol times the largest diagonal of K (default 0). */
+  tol?: number;
+  /**
+   * Pivot candidates read per request (default 1: the textbook greedy choice). With b > 1 the b largest residual
+   * diagonals' columns are read together (one read of the tiles they share) and factored greedily among themselves.
+   */
+  block?: number;
+  /** Refuse an n x r factor over this many bytes (default 2 GiB). */
+  maxBytes?: number;
+}
+
+/** The factor itself, for inspection. */
+export interface PivotedCholeskyFactor {
+  /** L, n x r float64 (row-major): K ~ L L^T, exact on the pivots' rows and columns. */
+  factor: Matrix<Float64Array>;
+  /** Pivot rows in the order chosen. */
+  pivots: Int32Array;
+  /** Largest residual diagonal of K - L L^T after each pivot (trace units of K: the same as K's entries). */
+  residualMax: Float64Array;
+  /** tr(K - L L^T) at the end. */
+  residualTrace: number;
+}
+
+/**
+ * Greedy pivoted Cholesky factor K ~ L L^T (Harbrecht, Peters & Schneider 2012): each step takes the largest residual
+ * diagonal d_p as pivot, reads column p of K and sets L[:, s] = (K[:, p] - L L[p, :]^T) / sqrt(d_p). Cost: r columns
+ * read (on a tile store, r block columns of tiles unless `block` groups them), O(n r^2) flops, n r float64 of memory.
+ */
+export async function pivotedCholesky(source: ColumnSource, opts: PivotedCholeskyOptions = {}): Promise<PivotedCholeskyFactor> {
+  const n = source.n;
+  const r = Math.min(n, opts.rank ?? 100);
+  if (!Number.isSafeInteger(r) || r < 1) throw new InvalidOptionError(`pivotedCholesky: rank must be a positive integer, got ${opts.rank}`);
+  const tol = opts.tol ?? 0;
+  if (!(tol >= 0 && tol < 1)) throw new InvalidOptionError(`pivotedCholesky: tol must be in [0, 1), got ${tol}`);
+  const block = opts.block ?? 1;
+  if (!Number.isSafeInteger(block) || block < 1) throw new InvalidOptionError(`pivotedCholesky: block must be a positive integer, got ${opts.block}`);
+  const maxBytes = opts.maxBytes ?? 2 * 2 ** 30;
+  if (n * r * 8 > maxBytes) throw new MemoryBudgetError(`pivotedCholesky: an ${n} x ${r} factor needs ${((n * r * 8) / 2 ** 30).toFixed(2)} GiB, over the budget of ${(maxBytes / 2 ** 30).toFixed(2)} GiB: lower rank`, n * r * 8, maxBytes);
+  const d = Float64Array.from(await source.diagonal());
+  if (d.length !== n) throw new ShapeError(`pivotedCholesky: the diagonal has ${d.length} entries, the source order is ${n}`);
+  const top = d.reduce((a, b) => Math.max(a, b), 0);
+  if (!(top > 0)) throw new InvalidOptionError('pivotedCholesky: the kernel has no positive diagonal entry');
+  const L = new Float64Array(n * r); // row-major n x r: L[i * r + s]
+  const pivots: number[] = [];
+  const residualMax: number[] = [];
+  const used = new Uint8Array(n);
+  let s = 0;
+  const argmax = (cands: Iterable<number>): number => {
+    let best = -1;
+    for (const i of cands) if (!used[i] && (best < 0 || d[i] > d[best])) best = i;
+    return best;
+  };
+  outer: while (s < r) {
+    // Candidates: the `block` largest residual diagonals not yet pivots.
+    const order = Array.from(d.keys()).filter((i) => !used[i]).sort((a, b) => d[b] - d[a]).slice(0, Math.min(block, r - s));
+    if (!order.length || d[order[0]] <= tol * top || !(d[order[0]] > 0)) break;
+    const cols = await source.columns(order);
+    const c = order.length;
+    const left = new Set(order.map((_, q) => q));
+    while (left.size && s < r) {
+      let q = -1;
+      for (const t of left) if (q < 0 || d[order[t]] > d[order[q]]) q = t;
+      const p = order[q];
+      const dp = d[p];
+      if (dp <= tol * top || !(dp > 0)) break outer;
+      left.delete(q);
+      const inv = 1 / Math.sqrt(dp);
+      // L[:, s] = (K[:, p] - L[:, :s] L[p, :s]^T) / sqrt(d_p)
+      for (let i = 0; i < n; i++) {
+        let dot = 0;
+        for (let t = 0; t < s; t++) dot += L[i * r + t] * L[p * r + t];
+        L[i * r + s] = (cols.data[i * c + q] - dot) * inv;
+      }
+      for (let i = 0; i < n; i++) d[i] -= L[i * r + s] ** 2;
+      used[p] = 1;
+      d[p] = 0; // exact after the step; rounding would leave a tiny residue
+      pivots.push(p);
+      const next = argmax(d.keys());
+      residualMax.push(next >= 0 ? Math.max(0, d[next]) : 0);
+      s++;
+    }
+  }
+  const rank = s;
+  const factor = new Float64Array(n * rank);
+  for (let i = 0; i < n; i++) for (let t = 0; t < rank; t++) factor[i * rank + t] = L[i * r + t];
+  let residualTrace = 0;
+  for (let i = 0; i < n; i++) if (!used[i]) residualTrace += Math.max(0, d[i]);
+  return { factor: { rows: n, cols: rank, data: factor }, pivots: Int32Array.from(pivots), residualMax: Float64Array.from(residualMax), residualTrace };
+}
+
+/**
+ * The pivoted-Cholesky preconditioner of K + ridge I: M = L L^T + ridge I (L from pivotedCholesky, n x r), applied by
+ * Woodbury as M^{-1} r = (r - L (ridge I + L^T L)^{-1} L^T r) / ridge: O(n r) per column after an r x r eigh.
+ */
+export async function pivotedCholeskyPreconditioner(source: ColumnSource, ridge: number, opts: PivotedCholeskyOptions = {}): Promise<Preconditioner & PivotedCholeskyFactor & { rank: number }> {
+  if (!(ridge > 0) || !Number.isFinite(ridge)) throw new InvalidOptionError(`pivotedCholeskyPreconditioner: ridge must be finite and > 0, got ${ridge}`);
+  const f = await pivotedCholesky(source, opts);
+  const L = f.factor;
+  const q = L.cols;
+  const G = matmul(L, L, { transA: true, checkFinite: false });
+  for (let i = 0; i < q; i++) G.data[i * q + i] += ridge;
+  const e = eigh(G, { vectors: true, checkSymmetric: false });
+  const W = (e.vectors as Matrix<Float64Array>).data;
+  // C = W diag(1/s)^{1/2}: then L (ridge I + L^T L)^{-1} L^T = (L C)(L C)^T.
+  const C = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) C[i * q + j] = W[i * q + j] / Math.sqrt(e.values[j]);
+  const LC = matmul(L, { rows: q, cols: q, data: C }, { checkFinite: false });
+  return {
+    ...f,
+    name: 'pivoted-cholesky',
+    rank: q,
+    apply(res) {
+      const t = matmul(LC, res, { transA: true, checkFinite: false });
+      const corr = matmul(LC, t, { checkFinite: false });
+      return { rows: res.rows, cols: res.cols, data: Float64Array.from(res.data, (v, i) => (v - corr.data[i]) / ridge) };
     },
   };
 }

@@ -84,9 +84,10 @@ export interface KernelStats {
   ms: number;
 }
 
-/** A stored tile with its share of the work. */
+/** A stored tile with its share of the work and its block of the 2-D view (rows [r0, r1) x cols [c0, c1)). */
 interface Planned extends StoredTile {
   pairs: number;
+  view: { r0: number; r1: number; c0: number; c1: number };
 }
 
 /** Restores a worker's error as the named class where it is one of ours. */
@@ -104,6 +105,8 @@ export class TileStoreOperator implements BlockOperator {
   passes = 0;
   /** Tile bytes read so far, all passes. */
   bytesRead = 0;
+  /** Tiles read by columns() and diagonal() (outside passes). */
+  columnReads = 0;
   private workers: Worker[] | undefined;
   private readonly scratch = newScratch();
 
@@ -137,10 +140,14 @@ export class TileStoreOperator implements BlockOperator {
     if (kernelIndex < 0) throw new InvalidOptionError(`kernel '${label}' is not in this job; it has ${labels.join(', ')}`);
     const planned: Planned[] = [];
     const missing: string[] = [];
+    // View indices per example: k for layout 'full' (the nk x nk view), 1 for 'trace'.
+    const rs = k.shape[0] / j.manifest.grid.n1;
+    const cs = k.shape.slice(1).reduce((a, b) => a * b, 1) / j.manifest.grid.n2;
     for (const t of j.allTiles()) {
       const s = await j.state(t, 'size');
+      const view = { r0: t.rows.start * rs, r1: t.rows.end * rs, c0: t.cols.start * cs, c1: t.cols.end * cs };
       if (s.state !== 'done') missing.push(`${t.name} (${s.state === 'missing' ? 'missing' : s.reason})`);
-      else planned.push({ name: t.name, path: j.arrowPath(t), sha256: s.record.sha256, bytes: s.record.bytes, mirrored: k.symmetric && t.i !== t.j, pairs: tilePairs(t) * (k.symmetric && t.i !== t.j ? 2 : 1) });
+      else planned.push({ name: t.name, path: j.arrowPath(t), sha256: s.record.sha256, bytes: s.record.bytes, mirrored: k.symmetric && t.i !== t.j, pairs: tilePairs(t) * (k.symmetric && t.i !== t.j ? 2 : 1), view });
     }
     if (missing.length) {
       throw new JobIncompleteError(`${j.dir}: ${missing.length} of ${j.tiles} tiles are not done (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): run \`ntk-lab tiles run ${j.dir}\` first`);
@@ -236,6 +243,56 @@ export class TileStoreOperator implements BlockOperator {
       bytesRead: this.bytesRead - before,
       ms: performance.now() - t0,
     };
+  }
+
+  /**
+   * Columns K[:, js] (rows x c float64) of a symmetric kernel, reading only the tiles that hold them: for columns in
+   * view block b, the stored tiles of block row b and block column b (T of the T (T + 1) / 2 tiles of a T x T grid,
+   * about 2 / (T + 1) of a pass), each read once for every requested column it holds; so ask for several columns at
+   * once where they share blocks. Counts in `bytesRead` and `columnReads`, not in `passes`.
+   */
+  async columns(js: readonly number[]): Promise<Matrix<Float64Array>> {
+    if (!this.symmetric) throw new InvalidOptionError(`${this.job.dir}: column access needs a symmetric kernel K(x, x) (a job planned without x2)`);
+    const c = js.length;
+    for (const j of js) if (!Number.isSafeInteger(j) || j < 0 || j >= this.cols) throw new ShapeError(`TileStoreOperator.columns: column ${j} is outside 0..${this.cols - 1}`);
+    if (c < 1) throw new ShapeError('TileStoreOperator.columns: no columns asked for');
+    const need = this.rows * c * 8;
+    if (need > this.options.maxBytes) throw new MemoryBudgetError(`TileStoreOperator.columns: ${c} columns of ${this.rows} rows need ${(need / 2 ** 30).toFixed(2)} GiB, over the budget of ${(this.options.maxBytes / 2 ** 30).toFixed(2)} GiB`, need, this.options.maxBytes);
+    const out = new Float64Array(this.rows * c);
+    for (const t of this.tiles) {
+      const v = t.view;
+      // Columns this tile holds: as stored (block (i, j): K[r0..r1, j]) and, mirrored, as its transpose (K[c0..c1, j] for j in rows).
+      const direct = js.flatMap((j, q) => (j >= v.c0 && j < v.c1 ? [q] : []));
+      const transposed = t.mirrored ? js.flatMap((j, q) => (j >= v.r0 && j < v.r1 ? [q] : [])) : [];
+      if (!direct.length && !transposed.length) continue;
+      this.cancelled();
+      const blk = await readViewBlock(t, this.kernelIndex, this.options.verify, this.job.dir);
+      this.bytesRead += t.bytes;
+      this.columnReads++;
+      const w = blk.colEnd - blk.colStart;
+      for (const q of direct) for (let r = blk.rowStart; r < blk.rowEnd; r++) out[r * c + q] = blk.values[(r - blk.rowStart) * w + (js[q] - blk.colStart)];
+      for (const q of transposed) {
+        const base = (js[q] - blk.rowStart) * w;
+        for (let s = blk.colStart; s < blk.colEnd; s++) out[s * c + q] = blk.values[base + (s - blk.colStart)];
+      }
+    }
+    return { rows: this.rows, cols: c, data: out };
+  }
+
+  /** The diagonal of a symmetric kernel (float64, length n), reading only the T diagonal tiles of a T x T grid. */
+  async diagonal(): Promise<Float64Array> {
+    if (!this.symmetric) throw new InvalidOptionError(`${this.job.dir}: a cross kernel K(x1, x2) has no diagonal; plan the job without x2`);
+    const d = new Float64Array(this.rows);
+    for (const t of this.tiles) {
+      if (t.mirrored || t.view.r0 !== t.view.c0) continue;
+      this.cancelled();
+      const blk = await readViewBlock(t, this.kernelIndex, this.options.verify, this.job.dir);
+      this.bytesRead += t.bytes;
+      this.columnReads++;
+      const w = blk.colEnd - blk.colStart;
+      for (let r = blk.rowStart; r < blk.rowEnd; r++) d[r] = blk.values[(r - blk.rowStart) * w + (r - blk.colStart)];
+    }
+    return d;
   }
 
   /** Ends the worker threads (and closes the job when open() opened it). */

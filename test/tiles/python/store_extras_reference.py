@@ -1,0 +1,66 @@
+"""Independent references for test/tiles/store-extras.test.ts (Hutch++, pivoted Cholesky, gradient flow on the store),
+from the assembled kernels with numpy and scipy alone.
+
+usage: store_extras_reference.py DIR K RANK LR TIMES
+reads  DIR/K.npy (float32 n x n training kernel), DIR/Kx.npy (float32 m x n cross kernel), DIR/Y.f64 (n x K float64)
+writes DIR/extras.json: exact trace of K and Hutchinson's variance term (||K||_F^2 - sum K_ii^2), the dense test
+         matrix's trace and its Hutchinson term; textbook greedy pivoted Cholesky pivots (rank RANK)
+       DIR/A.f64: the dense n_a x n_a test matrix A = Q diag(1 / i) Q^T (Q Haar-orthogonal from seed 0)
+       DIR/pchol.f64: the pivoted-Cholesky factor L (n x RANK, row-major)
+       DIR/gd-train.f64, DIR/gd-test.f64: for each time in TIMES (comma-separated, 'inf' allowed) the gradient-flow
+         predictions (I - exp(-tau K)) y (n x K) and Kx K^{-1} (I - exp(-tau K)) y (m x K), tau = LR t / (n K), by eigh
+       DIR/gd-expm.f64: the training predictions again by scipy.sparse.linalg.expm_multiply (finite times only)
+"""
+import json
+import sys
+
+import numpy as np
+from scipy.sparse.linalg import expm_multiply
+
+d, k, rank, lr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+times = [np.inf if t == "inf" else float(t) for t in sys.argv[5].split(",")]
+K = np.load(f"{d}/K.npy").astype(np.float64)
+Kx = np.load(f"{d}/Kx.npy").astype(np.float64)
+n = K.shape[0]
+Y = np.fromfile(f"{d}/Y.f64", dtype="<f8").reshape(n, k)
+
+
+def hutchinson_term(a):
+    return float((a ** 2).sum() - (np.diag(a) ** 2).sum())
+
+
+# The dense case: a power-law spectrum 1/i, where Hutch++'s O(1/m) is tight and Hutchinson's 1/sqrt(m) is slow.
+na = 400
+Q, _ = np.linalg.qr(np.random.default_rng(0).standard_normal((na, na)))
+lam = 1.0 / np.arange(1, na + 1)
+A = (Q * lam) @ Q.T
+A = 0.5 * (A + A.T)
+A.astype("<f8").tofile(f"{d}/A.f64")
+
+# Textbook greedy pivoted Cholesky (Harbrecht, Peters & Schneider 2012), float64, one column at a time.
+diag = np.diag(K).copy()
+L = np.zeros((n, rank))
+piv = []
+for s in range(rank):
+    p = int(np.argmax(diag))
+    piv.append(p)
+    L[:, s] = (K[:, p] - L[:, :s] @ L[p, :s]) / np.sqrt(diag[p])
+    diag -= L[:, s] ** 2
+    diag[p] = 0.0
+L.astype("<f8").tofile(f"{d}/pchol.f64")
+
+w, V = np.linalg.eigh(K)
+c = V.T @ Y
+train, test, expm = [], [], []
+for t in times:
+    tau = lr * t / (n * k)
+    one_minus = np.ones_like(w) if np.isinf(tau) else -np.expm1(-tau * w)
+    train.append(V @ (one_minus[:, None] * c))
+    test.append(Kx @ (V @ ((one_minus / w)[:, None] * c)))
+    if not np.isinf(tau):
+        expm.append(Y - expm_multiply(-tau * K, Y))
+np.concatenate(train).astype("<f8").tofile(f"{d}/gd-train.f64")
+np.concatenate(test).astype("<f8").tofile(f"{d}/gd-test.f64")
+np.concatenate(expm).astype("<f8").tofile(f"{d}/gd-expm.f64")
+json.dump({"trace": float(np.trace(K)), "hutchinsonK": hutchinson_term(K), "traceA": float(np.trace(A)), "hutchinsonA": hutchinson_term(A),
+           "pivots": piv, "eigMin": float(w[0]), "eigMax": float(w[-1])}, open(f"{d}/extras.json", "w"))

@@ -40,6 +40,9 @@ export { registerWasmGradientKernels } from './backend/wasm-kernels';
 export type { BackendInfo, BackendName } from './backend';
 
 export { ACTIVATIONS, activation, Mlp, mlp, asMlp, twoLayer } from './models';
+// A single-head self-attention block as a pure function f(params, x) (docs/architectures.md).
+export { selfAttention } from './models';
+export type { Attention, AttentionOptions } from './models';
 export type { Activation, ActivationName, DenseSpec, MlpOptions, LayerWeights, Parameterization, TwoLayerOptions } from './models';
 // Models on disk in tfjs' layers-model format (model.json + weight shards), without tfjs-node.
 export { saveModel, loadModel, loadLayersModel } from './models/io';
@@ -68,6 +71,7 @@ export type {
   ConvolutionsOption,
   AutodiffModel,
   PureModel,
+  PureRoute,
   NtkModel,
   InputBatch,
   ApproxCost,
@@ -83,6 +87,8 @@ export type {
 } from './ntk';
 
 export { kernelRidge, gradientDescentMse, conjugateGradient, jacobiPreconditioner, nystromPreconditioner } from './predict';
+export { pivotedCholesky, pivotedCholeskyPreconditioner, denseColumnSource } from './predict';
+export type { ColumnSource, PivotedCholeskyOptions, PivotedCholeskyFactor } from './predict';
 export type {
   GradientDescentMsePredictor,
   KernelLike,

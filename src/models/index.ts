@@ -6,3 +6,5 @@ export { Mlp, mlp, asMlp } from './mlp';
 export type { MlpOptions, LayerWeights, Parameterization } from './mlp';
 export { twoLayer } from './two-layer';
 export type { TwoLayerOptions } from './two-layer';
+export { selfAttention } from './attention';
+export type { Attention, AttentionOptions } from './attention';

@@ -13,7 +13,7 @@ export { ntkCost } from './jacobian/cost';
 export type { ConvolutionsOption, LayerCost, NtkCost, RouteCost } from './jacobian/cost';
 export type { CostEstimate, KernelMethod, MethodChoice } from './auto';
 export type { AutodiffModel } from './jacobian/linearised';
-export type { PureModel } from './jacobian/pure';
+export type { PureModel, PureRoute } from './jacobian/pure';
 export type { NtkTile } from './ntk';
 export type { Range } from './explicit/block';
 export { ck } from './ck';

@@ -49,8 +49,12 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'DataFormatError', 'ModelFormatError', 'loadLayersModel', 'loadModel', 'saveModel',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'conjugateGradient', 'jacobiPreconditioner', 'nystromPreconditioner',
+      // pivoted-Cholesky preconditioner and column sources (issue 17 item 3)
+      'denseColumnSource', 'pivotedCholesky', 'pivotedCholeskyPreconditioner',
       // gradient kernels ntk-lab provides for tfjs-backend-wasm (src/backend/wasm-kernels)
       'registerWasmGradientKernels',
+      // self-attention as a pure function (docs/architectures.md)
+      'selfAttention',
     ],
     types: [
       'Activation', 'ActivationName', 'AutodiffModel', 'BackendInfo', 'BackendName', 'CkOptions', 'ConvolutionsOption', 'CostEstimate', 'DenseSpec',
@@ -65,6 +69,8 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'TrainingMetric', 'TrainingRow', 'TrainingSet', 'TrainingSnapshot',
       'LoadedModel', 'SaveModelOptions', 'SavedModelInfo', 'SavedModelKind',
       'CgOptions', 'CgResult', 'NystromOptions', 'Preconditioner',
+      'ColumnSource', 'PivotedCholeskyFactor', 'PivotedCholeskyOptions',
+      'Attention', 'AttentionOptions', 'PureRoute',
     ],
   },
   './spectra': {
@@ -73,12 +79,14 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'topEigenvectors', 'topSpectrum', 'wasserstein1',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'blockTopEigen', 'denseBlockOperator', 'slq', 'slqDensityTable', 'slqDistance',
+      'hutchpp',
     ],
     types: [
       'DistanceOptions', 'EigenOptions', 'EigenResult', 'EsdOptions', 'Histogram', 'Kde', 'KernelSpectrum', 'LanczosOptions',
       'LanczosResult', 'SpectrumOptions', 'SpectrumResult', 'SpectrumSummary', 'SpikeOptions', 'Spikes', 'SymmetricOperator',
       'TopSpectrumOptions',
       'BlockEigenOptions', 'BlockEigenResult', 'BlockOperator', 'SlqOptions', 'SlqResult',
+      'HutchppOptions', 'HutchppResult',
     ],
   },
   './theory': {
@@ -159,6 +167,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'readKernelBlock', 'readNpyInfo', 'runLocal', 'runRay', 'runTile', 'saveModel', 'slurmScript', 'tileAt', 'tileGrid', 'toYaml',
       // tile-store operator, block Krylov, SLQ, CG (issue 17 item 3)
       'TileStoreOperator', 'kernelRidgeOnStore', 'readNpyMatrix', 'writeNpyMatrix',
+      'gradientDescentOnStore',
     ],
     types: [
       'AssembleOptions', 'AssembleResult', 'BlockRange', 'FileHash', 'JobKernel', 'JobStatus', 'JobStatusOptions', 'KernelBlock',
@@ -166,6 +175,7 @@ const EXPECTED: Record<string, { values: string[]; types: string[] }> = {
       'PlanTileJobOptions', 'RayNode', 'RayRunOptions', 'RayRunResult', 'RayRunSummary', 'RayTileRun', 'RunTileOptions', 'SavedModelInfo', 'SavedModelKind', 'SlurmScriptOptions', 'Temporary', 'TileGridSpec',
       'TileJobManifest', 'TileOutcome', 'TileProblem', 'TileRecord', 'TileRef', 'TileState', 'VerifyLevel',
       'KernelStats', 'StorePassEvent', 'StoreRidgeOptions', 'StoreRidgeResult', 'TileStoreOptions', 'TileVerify',
+      'CrossOperator', 'StoreGdOptions', 'StoreGdResult',
     ],
   },
   './data': {

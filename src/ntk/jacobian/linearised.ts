@@ -1,7 +1,7 @@
 /**
  * The models the autodiff methods accept, behind one interface: a tf.LayersModel or an ntk-lab Mlp (run by the
- * engine, with per-layer rules), or a pure function f(params, x) (run by tfjs, one reverse pass per example
- * and output). Each gives per-example gradient factors for a batch, J^T v and J u.
+ * engine, with per-layer rules), or a pure function f(params, x) (run by tfjs: one reverse pass per block of
+ * examples and outputs, or per example and output, pure.ts). Each gives per-example gradient factors for a batch, J^T v and J u.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -12,7 +12,7 @@ import { batchShape } from './batch';
 import { Engine, oneHotCotangents } from './engine';
 import { Factor, factorSize } from './factors';
 import { Graph, buildGraph } from './graph';
-import { PureModel, isPureModel, probePure, pureFactors, pureLabels } from './pure';
+import { PureModel, PurePlan, isPureModel, planPure, pureFactors, pureLabels } from './pure';
 import { sizeOf } from './ops/types';
 
 /** Any model of the autodiff methods. */
@@ -79,6 +79,7 @@ function fromGraph(model: tfl.LayersModel, description?: string): Linearised {
 function fromPure(m: PureModel, x1: InputBatch): { lin: Linearised; probe: (x: Float32Array, n: number) => void } {
   const labels = pureLabels(m);
   const inputShape = batchShape(x1, 'x1');
+  let plan: PurePlan | null = null;
   let outShape: number[] | null = null;
   const P = m.params.reduce((a, p) => a + p.size, 0);
   const tensors = (x: Float32Array, n: number): tf.Tensor => tf.tensor(x, [n, ...inputShape]);
@@ -86,9 +87,9 @@ function fromPure(m: PureModel, x1: InputBatch): { lin: Linearised; probe: (x: F
     inputShape,
     k: 0,
     labels,
-    description: `f(params, x) with ${m.params.length} parameter tensors (${P} parameters); per-example gradients by one tfjs reverse pass per example and output`,
+    description: '',
     passBytesPerExample: 0,
-    factors: (x, n) => pureFactors(m, x, n, inputShape, outShape!),
+    factors: (x, n) => pureFactors(m, x, n, inputShape, plan!),
     vjp: (x, n, v) =>
       tf.tidy(() => {
         const xt = tensors(x, n);
@@ -108,9 +109,11 @@ function fromPure(m: PureModel, x1: InputBatch): { lin: Linearised; probe: (x: F
       }),
   };
   const probe = (x: Float32Array, n: number): void => {
-    outShape = probePure(m, x, n, inputShape);
+    plan = planPure(m, x, n, inputShape);
+    outShape = plan.outShape;
     lin.k = sizeOf(outShape);
-    lin.passBytesPerExample = 4 * (sizeOf(inputShape) + lin.k) * 4;
+    lin.passBytesPerExample = plan.passBytesPerExample;
+    lin.description = `f(params, x) with ${m.params.length} parameter tensors (${P} parameters); per-example gradients by ${plan.why}`;
   };
   return { lin, probe };
 }

@@ -1,11 +1,21 @@
 /**
- * Any pure function f(params, x) -> [n, ...] of tfjs ops: per-example Jacobians by one tfjs reverse pass per
- * (example, output), the generic route when no layer structure is known. Memory: the rows k x P of each example.
+ * Any pure function f(params, x) -> [n, ...] of tfjs ops: per-example Jacobians, the generic route when no layer
+ * structure is known. Two routes, chosen by `planPure`: 'batched' (pure-batched.ts: one tfjs reverse pass per block
+ * of examples x outputs, for f that accepts parameters with a leading row axis) and 'per-example' (one tfjs
+ * reverse pass per (example, output), for any f). Memory: the rows k x P of each example.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError, UnsupportedModelError } from '../../errors';
 import { Factor } from './factors';
 import { sizeOf } from './ops/types';
+import { batchedBytesPerExample, probeBatched, pureFactorsBatched } from './pure-batched';
+
+/**
+ * How per-example gradients of a pure function are formed. 'auto' (default): 'batched' when f passes the probe
+ * (parameters [rows, ...shape] give row r = f(params_r, x_r)), else 'per-example'. 'batched': that, or an
+ * UnsupportedModelError naming why not. 'per-example': one reverse pass per example and output (any f; slow).
+ */
+export type PureRoute = 'auto' | 'batched' | 'per-example';
 
 /** A model given as a pure function of its parameters and a batch, with the parameter values to linearise at. */
 export interface PureModel {
@@ -15,6 +25,8 @@ export interface PureModel {
   params: readonly tf.Tensor[];
   /** Component labels (default 'param0', 'param1', ...). */
   paramLabels?: readonly string[];
+  /** How per-example gradients are formed (default 'auto'; see PureRoute). */
+  route?: PureRoute;
 }
 
 /** True for an object with `apply` and `params` (a PureModel). */
@@ -61,30 +73,65 @@ export function probePure(m: PureModel, x: Float32Array, n: number, shape: numbe
   });
 }
 
-/** Per-example gradients of every parameter, one 'rows' factor per tensor: [(n k), size], k = prod(outShape). */
-export function pureFactors(m: PureModel, x: Float32Array, n: number, shape: number[], outShape: number[]): Factor[] {
-  const size = sizeOf(shape);
+/** The route taken for a pure function, its reason and the bytes per example of one pass. */
+export interface PurePlan {
+  outShape: number[];
+  route: 'batched' | 'per-example';
+  /** Why that route, for the kernel's provenance. */
+  why: string;
+  passBytesPerExample: number;
+}
+
+/** Probes f on the first examples of x (flat [n, size]) and chooses its route (see PureRoute). */
+export function planPure(m: PureModel, x: Float32Array, n: number, shape: number[]): PurePlan {
+  const asked = m.route ?? 'auto';
+  if (asked !== 'auto' && asked !== 'batched' && asked !== 'per-example') throw new InvalidOptionError(`route: expected 'auto', 'batched' or 'per-example', got '${String(asked)}'`);
+  const outShape = probePure(m, x, n, shape);
   const k = sizeOf(outShape);
-  const sizes = m.params.map((p) => p.size);
-  const rows = sizes.map((s) => new Float32Array(n * k * s));
-  const oneHot = new Float32Array(k);
+  const perExample = (why: string): PurePlan => ({ outShape, route: 'per-example', why, passBytesPerExample: 4 * (sizeOf(shape) + k) * 4 });
+  if (asked === 'per-example') return perExample('one tfjs reverse pass per example and output (route asked for)');
+  const probe = probeBatched(m, x, n, shape, outShape);
+  if (probe.reason !== null) {
+    if (asked === 'batched') throw new UnsupportedModelError(`f(params, x): route 'batched' asked for, but ${probe.reason}`);
+    return perExample(`one tfjs reverse pass per example and output (auto: not batched, since ${probe.reason})`);
+  }
+  return {
+    outShape,
+    route: 'batched',
+    why: `batched reverse mode: one tfjs reverse pass per block of examples x ${k} outputs, parameters given a leading row axis (${asked === 'auto' ? 'auto: f passed the probe' : 'asked for'})`,
+    passBytesPerExample: batchedBytesPerExample(m.params, k, probe),
+  };
+}
+
+/** Per-example gradients of every parameter by the planned route, one 'rows' factor per tensor: [(n k), size]. */
+export function pureFactors(m: PureModel, x: Float32Array, n: number, shape: number[], plan: PurePlan): Factor[] {
   try {
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < k; a++) {
-        oneHot.fill(0);
-        oneHot[a] = 1;
-        tf.tidy(() => {
-          const xi = tf.tensor(x.subarray(i * size, (i + 1) * size), [1, ...shape]);
-          const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xi))([...m.params], tf.tensor(oneHot, [1, ...outShape]));
-          gs.forEach((g, t) => rows[t].set(g.dataSync() as Float32Array, (i * k + a) * sizes[t]));
-        });
-      }
-    }
+    return plan.route === 'batched' ? pureFactorsBatched(m, x, n, shape, plan.outShape) : pureFactorsPerExample(m, x, n, shape, plan.outShape);
   } catch (e) {
     if (e instanceof Error && /not registered for backend/.test(e.message)) {
       throw new UnsupportedModelError(`f(params, x): tfjs cannot differentiate it on this backend (${e.message}); try useBackend('cpu')`);
     }
     throw e;
+  }
+}
+
+/** Per-example gradients of every parameter, one reverse pass per (example, output): 'rows' factors [(n k), size]. */
+function pureFactorsPerExample(m: PureModel, x: Float32Array, n: number, shape: number[], outShape: number[]): Factor[] {
+  const size = sizeOf(shape);
+  const k = sizeOf(outShape);
+  const sizes = m.params.map((p) => p.size);
+  const rows = sizes.map((s) => new Float32Array(n * k * s));
+  const oneHot = new Float32Array(k);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < k; a++) {
+      oneHot.fill(0);
+      oneHot[a] = 1;
+      tf.tidy(() => {
+        const xi = tf.tensor(x.subarray(i * size, (i + 1) * size), [1, ...shape]);
+        const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xi))([...m.params], tf.tensor(oneHot, [1, ...outShape]));
+        gs.forEach((g, t) => rows[t].set(g.dataSync() as Float32Array, (i * k + a) * sizes[t]));
+      });
+    }
   }
   return rows.map((g, t): Factor => ({ kind: 'rows', n, k, g, cols: sizes[t] }));
 }

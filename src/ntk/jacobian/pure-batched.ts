@@ -1,0 +1,95 @@
+/**
+ * The batched route for pure functions f(params, x): per-example gradients of a block of B examples and k outputs
+ * from ONE tfjs reverse pass. Each of the B k rows (row i*k + a: example i, output a) gets its own copy of the
+ * parameters, given to f with a leading row axis ([B k, ...shape]); with the one-hot cotangent e_a on row i*k + a,
+ * d/d(params of row r) of the summed outputs is that row's gradient alone, because row r's output depends on
+ * its own copy only. That holds for functions written batch-polymorphically (tf.matMul broadcasts a [R, d, h]
+ * weight over [R, T, d] inputs; a bias [R, h] adds to [R, h]); `probeBatched` checks it on two rows with distinct
+ * parameters before the route is taken, else the per-example route of pure.ts is used.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Factor } from './factors';
+import type { PureModel } from './pure';
+import { sizeOf } from './ops/types';
+
+/** Relative agreement asked of the batched form with the plain one (float32 op orders differ). */
+const AGREE = 1e-4;
+
+/** Parameters with a leading row axis: p [...s] -> [rows, ...s], every row = p. */
+function expandParams(params: readonly tf.Tensor[], rows: number): tf.Tensor[] {
+  return params.map((p) => tf.broadcastTo(tf.expandDims(p, 0), [rows, ...p.shape]));
+}
+
+/** What the probe measured: null reason = vectorisable, with the bytes f's forward keeps per row. */
+export interface BatchedProbe {
+  /** Why f cannot take parameters with a leading row axis (null: it can). */
+  reason: string | null;
+  /** Bytes of tensors f's forward pass allocates per row (measured on the probe). */
+  forwardBytesPerRow: number;
+}
+
+/**
+ * Checks that f(params with a leading row axis [2, ...shape], x [2, ...]) gives row r = f(params_r, x_r) for two
+ * rows with different parameters (the second set perturbed), so that row gradients are per-example gradients.
+ */
+export function probeBatched(m: PureModel, x: Float32Array, n: number, shape: number[], outShape: number[]): BatchedProbe {
+  const size = sizeOf(shape);
+  const k = sizeOf(outShape);
+  try {
+    // tidy returns plain values only: [reason ('' = vectorisable), bytes per row].
+    const [reason, forwardBytesPerRow] = tf.tidy((): [string, number] => {
+      const x0 = tf.tensor(x.subarray(0, size), [1, ...shape]);
+      const x1 = n > 1 ? tf.tensor(x.subarray(size, 2 * size), [1, ...shape]) : x0;
+      // A second parameter set that differs from the first in every entry (a function that mixed or ignored
+      // the row axis of its parameters would give row 1 = f(params_0, x_1) or a blend, and be caught).
+      const alt = m.params.map((p) => tf.add(tf.mul(p, 1.25), 0.05));
+      const stacked = m.params.map((p, t) => tf.concat([tf.expandDims(p, 0), tf.expandDims(alt[t], 0)], 0));
+      const xs = tf.concat([x0, x1], 0);
+      const before = tf.memory().numBytes;
+      const y = m.apply(stacked, xs);
+      const bytes = Math.max(0, tf.memory().numBytes - before) / 2;
+      if (y.shape.length !== outShape.length + 1 || y.shape[0] !== 2 || y.shape.slice(1).some((d, i) => d !== outShape[i])) {
+        return [`with parameters [2, ...shape] it returned shape [${y.shape.join(', ')}], not [2, ${outShape.join(', ')}]`, bytes];
+      }
+      const yb = y.dataSync();
+      const ref0 = m.apply([...m.params], x0).dataSync();
+      const ref1 = m.apply(alt, x1).dataSync();
+      let diff = 0;
+      let scale = 0;
+      for (let a = 0; a < k; a++) {
+        diff = Math.max(diff, Math.abs(yb[a] - ref0[a]), Math.abs(yb[k + a] - ref1[a]));
+        scale = Math.max(scale, Math.abs(ref0[a]), Math.abs(ref1[a]));
+      }
+      if (!(diff <= AGREE * Math.max(scale, 1))) return [`with parameters [2, ...shape], row r is not f(params_r, x_r) (max difference ${diff.toExponential(2)})`, bytes];
+      return ['', bytes];
+    });
+    return { reason: reason === '' ? null : reason, forwardBytesPerRow };
+  } catch (e) {
+    return { reason: `it throws for parameters [2, ...shape] (${e instanceof Error ? e.message.split('\n')[0].slice(0, 120) : String(e)})`, forwardBytesPerRow: 0 };
+  }
+}
+
+/** Bytes per example of the batched route: k rows, each a parameter copy, its gradient and f's forward (x3 for the reverse pass). */
+export function batchedBytesPerExample(params: readonly tf.Tensor[], k: number, probe: BatchedProbe): number {
+  const P = params.reduce((s, p) => s + p.size, 0);
+  return k * (4 * 3 * P + 3 * probe.forwardBytesPerRow);
+}
+
+/**
+ * Per-example gradients of every parameter of examples x [n, size] (flat), one tfjs reverse pass for all n k
+ * rows: one 'rows' factor [(n k), size_t] per tensor. The caller sizes n to its memory budget (passChunk).
+ */
+export function pureFactorsBatched(m: PureModel, x: Float32Array, n: number, shape: number[], outShape: number[]): Factor[] {
+  const size = sizeOf(shape);
+  const k = sizeOf(outShape);
+  const R = n * k;
+  const grads = tf.tidy((): Float32Array[] => {
+    const xb = tf.tensor(x.subarray(0, n * size), [n, ...shape]);
+    // Row i*k + a carries example i.
+    const xr = k === 1 ? xb : tf.gather(xb, tf.tensor1d(Int32Array.from({ length: R }, (_, r) => Math.floor(r / k)), 'int32'));
+    const dy = tf.reshape(k === 1 ? tf.ones([R, 1]) : tf.tile(tf.eye(k), [n, 1]), [R, ...outShape]);
+    const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xr))(expandParams(m.params, R), dy);
+    return gs.map((g) => Float32Array.from(g.dataSync() as Float32Array));
+  });
+  return grads.map((g, t): Factor => ({ kind: 'rows', n, k, g, cols: m.params[t].size }));
+}

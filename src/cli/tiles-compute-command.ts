@@ -6,6 +6,7 @@
  *   ntk-lab tiles stats <job>                                       trace, Frobenius norm, effective rank (one pass)
  *   ntk-lab tiles spectrum <job> --top 10 [--density --probes 16 --steps 50] [--out top.arrow] [--density-out d.arrow]
  *   ntk-lab tiles solve <job> --targets y.npy --ridge 1e-3 --out alpha.npy [--predict <cross-job> --predictions p.npy]
+ *   ntk-lab tiles solve <job> --targets y.npy --gd-times 1,10,100 --out f-{t}.npy [--predict <cross-job> --predictions p-{t}.npy]
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -17,15 +18,20 @@ import { blockTopEigen } from '../spectra/block-krylov';
 import { slq, slqDensityTable } from '../spectra/slq';
 import { readNpyMatrix, writeNpyMatrix } from '../tiles/npy-matrix';
 import { TileStoreOperator, type StorePassEvent, type TileStoreOptions } from '../tiles/store-operator';
+import { gradientDescentOnStore } from '../tiles/store-gd';
 import { kernelRidgeOnStore } from '../tiles/store-ridge';
 import { progressBar } from './progress';
 
 export const TILES_COMPUTE_USAGE = `       ntk-lab tiles stats <job> [--workers P] [--kernel ntk] [--verify once|every-pass] [--json]
        ntk-lab tiles spectrum <job> [--top 10] [--block B] [--tol 1e-8] [--max-passes 60] [--density] [--probes 16]
                           [--steps 50] [--out top.arrow] [--density-out density.arrow] [--workers P] [--json]
-       ntk-lab tiles solve <job> --targets y.npy --ridge LAMBDA --out alpha.npy [--preconditioner nystrom|jacobi|none]
-                          [--rank 200] [--tol 1e-8] [--max-iterations 500] [--fitted f.npy]
-                          [--predict <cross-job> --predictions p.npy] [--workers P]`;
+       ntk-lab tiles solve <job> --targets y.npy --ridge LAMBDA --out alpha.npy
+                          [--preconditioner nystrom|jacobi|pivoted-cholesky|none] [--rank 200] [--pivot-block 1]
+                          [--tol 1e-8] [--max-iterations 500] [--fitted f.npy]
+                          [--predict <cross-job> --predictions p.npy] [--workers P]
+       ntk-lab tiles solve <job> --targets y.npy --gd-times 1,10,100,inf --out f-{t}.npy [--lr 1]
+                          [--loss mean|per-example|sum] [--tol 1e-10] [--max-iterations 500]
+                          [--predict <cross-job> --predictions p-{t}.npy] [--workers P]`;
 
 type Out = (line: string) => void;
 
@@ -204,14 +210,21 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
       fitted: { type: 'string' },
       predict: { type: 'string' },
       predictions: { type: 'string' },
+      'pivot-block': { type: 'string' },
+      'gd-times': { type: 'string' },
+      lr: { type: 'string' },
+      loss: { type: 'string' },
     },
     strict: true,
   });
   const dir = oneJob(positionals, 'solve');
-  if (!values.targets || !values.ridge || !values.out) throw new InvalidOptionError('tiles solve needs --targets y.npy, --ridge LAMBDA and --out alpha.npy');
   if ((values.predict === undefined) !== (values.predictions === undefined)) throw new InvalidOptionError('--predict <cross-job> and --predictions p.npy go together');
+  if (values['gd-times'] !== undefined) return gdSolve(dir, values, out);
+  if (values.lr !== undefined || values.loss !== undefined) throw new InvalidOptionError('--lr and --loss belong to --gd-times (gradient descent)');
+  if (!values.targets || !values.ridge || !values.out) throw new InvalidOptionError('tiles solve needs --targets y.npy, --ridge LAMBDA and --out alpha.npy');
   const pre = values.preconditioner;
-  if (pre !== 'nystrom' && pre !== 'jacobi' && pre !== 'none') throw new InvalidOptionError(`--preconditioner must be nystrom, jacobi or none, got '${pre}'`);
+  if (pre !== 'nystrom' && pre !== 'jacobi' && pre !== 'pivoted-cholesky' && pre !== 'none') throw new InvalidOptionError(`--preconditioner must be nystrom, jacobi, pivoted-cholesky or none, got '${pre}'`);
+  if (values['pivot-block'] !== undefined && pre !== 'pivoted-cholesky') throw new InvalidOptionError('--pivot-block needs --preconditioner pivoted-cholesky');
   const ridge = positive('ridge', values.ridge)!;
   const y = await readNpyMatrix(values.targets);
   let stage = 'solve';
@@ -224,6 +237,7 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
       ridge,
       preconditioner: pre,
       rank: values.rank ? positiveInt('rank', values.rank, 200) : undefined,
+      pivotBlock: values['pivot-block'] ? positiveInt('pivot-block', values['pivot-block'], 1) : undefined,
       tol: positive('tol', values.tol),
       maxIterations: values['max-iterations'] ? positiveInt('max-iterations', values['max-iterations'], 500) : undefined,
       seed: Number(values.seed),
@@ -235,7 +249,7 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
     await writeNpyMatrix(values.out, r.alpha);
     if (values.fitted) await writeNpyMatrix(values.fitted, r.fitted);
     if (r.predictions && values.predictions) await writeNpyMatrix(values.predictions, r.predictions);
-    const summary = { iterations: r.cg.iterations, converged: r.cg.converged, residuals: [...r.cg.residuals], history: [...r.cg.history], preconditioner: r.preconditioner, passes: r.passes, ms };
+    const summary = { iterations: r.cg.iterations, converged: r.cg.converged, residuals: [...r.cg.residuals], history: [...r.cg.history], preconditioner: r.preconditioner, passes: r.passes, columnTileReads: op.columnReads, ms };
     if (values.json) out(JSON.stringify(summary, null, 2));
     else {
       out(`(K + ${ridge} I) alpha = y for ${y.cols} column${y.cols > 1 ? 's' : ''}: CG with ${r.preconditioner} preconditioning, ${r.cg.iterations} iterations, ${r.passes} passes, ${(ms / 1000).toFixed(2)} s; ` +
@@ -243,6 +257,71 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
       out(`wrote ${values.out}${values.fitted ? `, ${values.fitted}` : ''}${values.predictions ? `, ${values.predictions} (${r.predictions!.rows} x ${r.predictions!.cols})` : ''}`);
     }
     return r.cg.converged ? 0 : 1;
+  } finally {
+    end();
+    await op.close();
+    await cross?.close();
+  }
+}
+
+/** The file of time t: `{t}` in the name replaced by t, else `-t<t>` before the extension. */
+export function timedPath(template: string, t: number): string {
+  const label = t === Infinity ? 'inf' : String(t);
+  if (template.includes('{t}')) return template.split('{t}').join(label);
+  const dot = template.lastIndexOf('.');
+  return dot > template.lastIndexOf('/') ? `${template.slice(0, dot)}-t${label}${template.slice(dot)}` : `${template}-t${label}`;
+}
+
+/** `tiles solve <job> --gd-times ...`: gradient-flow predictions at finite times (src/tiles/store-gd.ts). */
+async function gdSolve(dir: string, values: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (!str('targets') || !str('out')) throw new InvalidOptionError('tiles solve --gd-times needs --targets y.npy and --out f.npy (one file per time: {t} in the name, or -t<time> added)');
+  for (const k of ['ridge', 'rank', 'pivot-block', 'fitted']) if (str(k) !== undefined) throw new InvalidOptionError(`--${k} belongs to kernel ridge, not to --gd-times (gradient descent from zero outputs, no ridge)`);
+  if (values.preconditioner !== 'nystrom') throw new InvalidOptionError('--preconditioner belongs to kernel ridge, not to --gd-times');
+  const times = str('gd-times')!.split(',').map((raw) => {
+    const t = raw.trim() === 'inf' || raw.trim() === 'Infinity' ? Infinity : Number(raw);
+    if (raw.trim() === '' || !(t >= 0)) throw new InvalidOptionError(`--gd-times must be comma-separated times >= 0 (inf allowed), got '${raw}'`);
+    return t;
+  });
+  const loss = str('loss') ?? 'mean';
+  if (loss !== 'mean' && loss !== 'per-example' && loss !== 'sum') throw new InvalidOptionError(`--loss must be mean, per-example or sum, got '${loss}'`);
+  const y = await readNpyMatrix(str('targets')!);
+  let stage = 'gradient descent';
+  const { options, end } = storeOptions(values as { workers?: string; kernel?: string; verify?: string }, () => stage);
+  const op = await TileStoreOperator.open(dir, options);
+  const cross = str('predict') ? await TileStoreOperator.open(str('predict')!, { ...options }) : undefined;
+  try {
+    const t0 = performance.now();
+    const r = await gradientDescentOnStore(op, y, {
+      times,
+      lr: positive('lr', str('lr'), 1),
+      lossNormalization: loss,
+      tol: positive('tol', str('tol')),
+      maxSteps: str('max-iterations') ? positiveInt('max-iterations', str('max-iterations'), 500) : undefined,
+      cross,
+      onStep: (s) => (stage = `Lanczos step ${s + 1}:`),
+    });
+    end();
+    const ms = performance.now() - t0;
+    const files: string[] = [];
+    for (let u = 0; u < times.length; u++) {
+      const f = timedPath(str('out')!, times[u]);
+      await writeNpyMatrix(f, r.train[u]);
+      files.push(f);
+      if (r.predictions && str('predictions')) {
+        const p = timedPath(str('predictions')!, times[u]);
+        await writeNpyMatrix(p, r.predictions[u]);
+        files.push(p);
+      }
+    }
+    const summary = { times: times.map((t) => (t === Infinity ? 'inf' : t)), flowTimes: [...r.flowTimes].map((t) => (t === Infinity ? 'inf' : t)), steps: r.steps, columnSteps: [...r.columnSteps], converged: r.converged, changes: [...r.changes], passes: r.passes, files, ms };
+    if (values.json) out(JSON.stringify(summary, null, 2));
+    else {
+      out(`gradient flow (MSE, from zero outputs) at t = ${times.join(', ')} for ${y.cols} column${y.cols > 1 ? 's' : ''}: ${r.steps} Lanczos steps, ${r.passes} passes, ${(ms / 1000).toFixed(2)} s; ` +
+        `largest relative change ${Math.max(...r.changes).toExponential(2)}${r.converged ? '' : ' (NOT converged: raise --max-iterations)'}`);
+      out(`wrote ${files.join(', ')}`);
+    }
+    return r.converged ? 0 : 1;
   } finally {
     end();
     await op.close();

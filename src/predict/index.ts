@@ -24,6 +24,7 @@ export { kernelRidge } from './ridge';
 export { gradientDescentMse, type GradientDescentMsePredictor } from './gradient-descent';
 export { conjugateGradient, type CgOptions, type CgResult } from './cg';
 export { jacobiPreconditioner, nystromPreconditioner, type Preconditioner, type NystromOptions } from './preconditioners';
+export { pivotedCholesky, pivotedCholeskyPreconditioner, denseColumnSource, type ColumnSource, type PivotedCholeskyOptions, type PivotedCholeskyFactor } from './preconditioners';
 export type {
   KernelLike,
   TargetsLike,

@@ -34,3 +34,5 @@ export { blockTopEigen } from './block-krylov';
 export type { BlockEigenOptions, BlockEigenResult } from './block-krylov';
 export { slq, slqDistance, slqDensityTable } from './slq';
 export type { SlqOptions, SlqResult } from './slq';
+export { hutchpp } from './hutchpp';
+export type { HutchppOptions, HutchppResult } from './hutchpp';

@@ -9,7 +9,8 @@
  *
  * Seams for what is not here yet: another executor only has to run `runTile(job, K)` (or the CLI worker) once per
  * index K. Matrix-free work on a finished job: `TileStoreOperator` (K V for a block of vectors, exact statistics, streamed
- * from the tiles; spectra by blockTopEigen / slq of 'ntk-lab/spectra') and `kernelRidgeOnStore` (preconditioned CG).
+ * from the tiles; spectra by blockTopEigen / slq of 'ntk-lab/spectra') `kernelRidgeOnStore` (preconditioned CG) and
+ * `gradientDescentOnStore` (gradient flow at finite times, by Lanczos).
  */
 export { planTileJob } from './plan';
 export type { PlanTileJobOptions } from './plan';
@@ -41,6 +42,8 @@ export type { TileStoreOptions, StorePassEvent, KernelStats } from './store-oper
 export type { TileVerify } from './tile-block';
 export { kernelRidgeOnStore } from './store-ridge';
 export type { StoreRidgeOptions, StoreRidgeResult } from './store-ridge';
+export { gradientDescentOnStore } from './store-gd';
+export type { StoreGdOptions, StoreGdResult, CrossOperator } from './store-gd';
 export { readNpyMatrix, writeNpyMatrix } from './npy-matrix';
 export { saveModel, loadModel } from './model-io';
 export type { SavedModelInfo, SavedModelKind, LoadedModel } from './model-io';

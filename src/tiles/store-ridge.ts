@@ -1,7 +1,7 @@
 /**
  * Kernel ridge regression with a kernel that lives only on disk: alpha = (K + lambda I)^{-1} Y by block CG on the
  * tile store (one pass per iteration for every column of Y), preconditioned by randomized Nystrom (one extra pass),
- * Jacobi (the diagonal from one statistics pass) or nothing; fitted values K alpha = Y - lambda alpha (the solved
+ * Jacobi (the diagonal from one statistics pass), pivoted Cholesky (r columns' block columns of tiles) or nothing; fitted values K alpha = Y - lambda alpha (the solved
  * equation, to CG's tolerance), and predictions K(x*, x) alpha from a cross-kernel job whose x2 is this job's x1.
  *
  *   const train = await TileStoreOperator.open('runs/train');
@@ -11,17 +11,19 @@
 import { InvalidOptionError, ShapeError } from '../errors';
 import type { Matrix } from '../linalg';
 import { conjugateGradient, type CgResult } from '../predict/cg';
-import { jacobiPreconditioner, nystromPreconditioner, type Preconditioner } from '../predict/preconditioners';
+import { jacobiPreconditioner, nystromPreconditioner, pivotedCholeskyPreconditioner, type Preconditioner } from '../predict/preconditioners';
 import type { TileStoreOperator } from './store-operator';
 
 /** Options of kernelRidgeOnStore(). */
 export interface StoreRidgeOptions {
   /** lambda > 0 (absolute: K + lambda I). */
   ridge: number;
-  /** 'nystrom' (default), 'jacobi' or 'none'. */
-  preconditioner?: 'nystrom' | 'jacobi' | 'none';
-  /** Nystrom rank (default min(n, 200)). */
+  /** 'nystrom' (default), 'jacobi', 'pivoted-cholesky' or 'none'. */
+  preconditioner?: 'nystrom' | 'jacobi' | 'pivoted-cholesky' | 'none';
+  /** Nystrom or pivoted-Cholesky rank (default min(n, 200)). */
   rank?: number;
+  /** Pivoted Cholesky: pivot columns read together (default 1; see pivotedCholesky's `block`). */
+  pivotBlock?: number;
   tol?: number;
   maxIterations?: number;
   seed?: number;
@@ -68,7 +70,8 @@ export async function kernelRidgeOnStore(train: TileStoreOperator, y: Matrix, op
   let pre: Preconditioner | undefined;
   if (kind === 'nystrom') pre = await nystromPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), seed: opts.seed });
   else if (kind === 'jacobi') pre = jacobiPreconditioner((await train.stats()).diagonal!, opts.ridge);
-  else if (kind !== 'none') throw new InvalidOptionError(`preconditioner must be 'nystrom', 'jacobi' or 'none', got '${String(kind)}'`);
+  else if (kind === 'pivoted-cholesky') pre = await pivotedCholeskyPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), block: opts.pivotBlock });
+  else if (kind !== 'none') throw new InvalidOptionError(`preconditioner must be 'nystrom', 'jacobi', 'pivoted-cholesky' or 'none', got '${String(kind)}'`);
   const cg = await conjugateGradient(train, y64, { ridge: opts.ridge, tol: opts.tol, maxIterations: opts.maxIterations, preconditioner: pre, onIteration: opts.onIteration, signal: opts.signal });
   const alpha = cg.solution;
   const fitted = { rows: alpha.rows, cols: alpha.cols, data: Float64Array.from(y64.data, (v, i) => v - opts.ridge * alpha.data[i]) };

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { tilesCommand } from '../../src/cli/tiles-command';
 import { InvalidOptionError, ShapeError } from '../../src/errors';
 import { mlp } from '../../src/models';
 import { conjugateGradient } from '../../src/predict/cg';
@@ -21,6 +22,7 @@ import { assembleJob } from '../../src/tiles/assemble';
 import { TileJob } from '../../src/tiles/job';
 import { planTileJob } from '../../src/tiles/plan';
 import { gradientDescentOnStore } from '../../src/tiles/store-gd';
+import { readNpyMatrix, writeNpyMatrix } from '../../src/tiles/npy-matrix';
 import { TileStoreOperator } from '../../src/tiles/store-operator';
 import { runTile } from '../../src/tiles/worker';
 import { Rng } from '../../src/random';
@@ -72,6 +74,7 @@ async function runJob(d: string): Promise<void> {
 }
 
 before(async () => {
+  const t0 = performance.now();
   await setupBackend();
   ({ dir, cleanup } = tempDir('ntk-store-extras-'));
   jobDir = path.join(dir, 'job');
@@ -94,10 +97,11 @@ before(async () => {
   Y = new Rng(11).normals64(N * KRHS);
   fs.writeFileSync(path.join(dir, 'Y.f64'), Y);
   const times = TIMES.map((t) => (t === Infinity ? 'inf' : String(t))).join(',');
-  execFileSync(projectPython('numpy, scipy'), [path.join(__dirname, '../../../test/tiles/python/store_extras_reference.py'), dir, String(KRHS), String(RANK), String(LR), times]);
+  execFileSync(projectPython('numpy, scipy'), [path.join(__dirname, '../../../test/tiles/python/store_extras_reference.py'), dir, String(KRHS), String(RANK), String(LR), times, String(RIDGE)]);
   ref = JSON.parse(fs.readFileSync(path.join(dir, 'extras.json'), 'utf8'));
   K64 = npy32(path.join(dir, 'K.npy'), N * N);
   Kx64 = npy32(path.join(dir, 'Kx.npy'), M * N);
+  console.log(`setup (two jobs computed and assembled, numpy references): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 });
 
 after(() => cleanup());
@@ -193,7 +197,7 @@ test('pivoted Cholesky: factor and pivots equal the float64 textbook algorithm i
 });
 
 test('CG iterations on the ill-conditioned store: none / Jacobi / Nystrom / pivoted Cholesky, each converged to numpy-free residual', async () => {
-  const op = await TileStoreOperator.open(jobDir, { workers: 2 });
+  const op = await TileStoreOperator.open(jobDir);
   const y = { rows: N, cols: KRHS, data: Y };
   const run = (preconditioner?: Preconditioner) => conjugateGradient(op, y, { ridge: RIDGE, tol: 1e-9, maxIterations: 700, preconditioner });
   const plain = await run();
@@ -262,4 +266,38 @@ test('gradient flow: early times need few passes; bad input is refused before an
   await cross.close();
   assert.equal(train.passes, p0);
   await train.close();
+});
+
+async function cli(args: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await tilesCommand(args, (l) => lines.push(l));
+  return { code, lines };
+}
+
+test('CLI: tiles solve --preconditioner pivoted-cholesky gives numpy.linalg.solve; --gd-times writes one file per time as numpy', async () => {
+  const yFile = path.join(dir, 'y.npy');
+  await writeNpyMatrix(yFile, { rows: N, cols: KRHS, data: Y });
+  const alpha = path.join(dir, 'alpha.npy');
+  const s = await cli(['solve', jobDir, '--targets', yFile, '--ridge', String(RIDGE), '--out', alpha, '--preconditioner', 'pivoted-cholesky', '--rank', '120', '--pivot-block', '8', '--tol', '1e-10', '--json']);
+  assert.equal(s.code, 0);
+  const summary = JSON.parse(s.lines.join('\n'));
+  assert.equal(summary.preconditioner, 'pivoted-cholesky');
+  assert.ok(summary.columnTileReads > 0 && summary.iterations < 150, `${summary.iterations} iterations`);
+  assert.ok(relDiff((await readNpyMatrix(alpha)).data, f64(path.join(dir, 'sol.f64'))) < 1e-7);
+  const g = await cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1,100', '--out', path.join(dir, 'f-{t}.npy'), '--predict', crossDir, '--predictions', path.join(dir, 'p.npy'), '--tol', '1e-11']);
+  assert.equal(g.code, 0, g.lines.join('\n'));
+  assert.match(g.lines[0], /gradient flow .* at t = 1, 100 for 3 columns: \d+ Lanczos steps/);
+  const wantTrain = f64(path.join(dir, 'gd-train.f64'));
+  const wantTest = f64(path.join(dir, 'gd-test.f64'));
+  for (const [label, u] of [['1', 0], ['100', 2]] as const) {
+    const f = await readNpyMatrix(path.join(dir, `f-${label}.npy`));
+    const p = await readNpyMatrix(path.join(dir, `p-t${label}.npy`));
+    assert.deepEqual([f.rows, f.cols, p.rows, p.cols], [N, KRHS, M, KRHS]);
+    assert.ok(relDiff(f.data, wantTrain.subarray(u * N * KRHS, (u + 1) * N * KRHS)) < 1e-6, `train t = ${label}`);
+    assert.ok(relDiff(p.data, wantTest.subarray(u * M * KRHS, (u + 1) * M * KRHS)) < 1e-6, `test t = ${label}`);
+  }
+  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1,-2', '--out', 'f.npy']), /--gd-times must be comma-separated times >= 0/);
+  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1', '--ridge', '1', '--out', 'f.npy']), /--ridge belongs to kernel ridge/);
+  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--ridge', '1', '--out', 'f.npy', '--preconditioner', 'cholesky']), /nystrom, jacobi, pivoted-cholesky or none/);
+  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--ridge', '1', '--out', 'f.npy', '--pivot-block', '4']), /--pivot-block needs --preconditioner pivoted-cholesky/);
 });

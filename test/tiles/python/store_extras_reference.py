@@ -1,7 +1,7 @@
 """Independent references for test/tiles/store-extras.test.ts (Hutch++, pivoted Cholesky, gradient flow on the store),
 from the assembled kernels with numpy and scipy alone.
 
-usage: store_extras_reference.py DIR K RANK LR TIMES
+usage: store_extras_reference.py DIR K RANK LR TIMES RIDGE
 reads  DIR/K.npy (float32 n x n training kernel), DIR/Kx.npy (float32 m x n cross kernel), DIR/Y.f64 (n x K float64)
 writes DIR/extras.json: exact trace of K and Hutchinson's variance term (||K||_F^2 - sum K_ii^2), the dense test
          matrix's trace and its Hutchinson term; textbook greedy pivoted Cholesky pivots (rank RANK)
@@ -10,6 +10,7 @@ writes DIR/extras.json: exact trace of K and Hutchinson's variance term (||K||_F
        DIR/gd-train.f64, DIR/gd-test.f64: for each time in TIMES (comma-separated, 'inf' allowed) the gradient-flow
          predictions (I - exp(-tau K)) y (n x K) and Kx K^{-1} (I - exp(-tau K)) y (m x K), tau = LR t / (n K), by eigh
        DIR/gd-expm.f64: the training predictions again by scipy.sparse.linalg.expm_multiply (finite times only)
+       DIR/sol.f64: (K + RIDGE I)^{-1} Y by numpy.linalg.solve
 """
 import json
 import sys
@@ -18,6 +19,7 @@ import numpy as np
 from scipy.sparse.linalg import expm_multiply
 
 d, k, rank, lr = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+ridge = float(sys.argv[6])
 times = [np.inf if t == "inf" else float(t) for t in sys.argv[5].split(",")]
 K = np.load(f"{d}/K.npy").astype(np.float64)
 Kx = np.load(f"{d}/Kx.npy").astype(np.float64)
@@ -61,6 +63,7 @@ for t in times:
         expm.append(Y - expm_multiply(-tau * K, Y))
 np.concatenate(train).astype("<f8").tofile(f"{d}/gd-train.f64")
 np.concatenate(test).astype("<f8").tofile(f"{d}/gd-test.f64")
+np.linalg.solve(K + ridge * np.eye(n), Y).astype("<f8").tofile(f"{d}/sol.f64")
 np.concatenate(expm).astype("<f8").tofile(f"{d}/gd-expm.f64")
 json.dump({"trace": float(np.trace(K)), "hutchinsonK": hutchinson_term(K), "traceA": float(np.trace(A)), "hutchinsonA": hutchinson_term(A),
            "pivots": piv, "eigMin": float(w[0]), "eigMax": float(w[-1])}, open(f"{d}/extras.json", "w"))

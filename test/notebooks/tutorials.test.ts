@@ -156,20 +156,20 @@ test('tutorial 5: on the digits the NTK moves less the wider the MLP, aligns wit
     for (const d of rise) assert.ok(d > 1e-4, `alignment rose by ${d}: ${JSON.stringify(a)}`);
     assert.ok(rise[0] > rise[rise.length - 1], `alignment rose less at the narrowest width: ${rise.join(', ')}`);
   }
-  // The CNN (standard parameterisation, few channels), at the same step and a matched function-space step, changes
-  // its kernel far more than any MLP: relative change measured 16.7x the narrowest MLP's (2.40 vs 0.144 after 60
-  // steps; at paper scale 3.58 after 220 steps), mostly by growing it (norm x3.4). In direction (distance) the
-  // 8-channel CNN of the ci scale moves 3.0x the narrowest MLP (the 16-channel one of the paper scale moves less
-  // than the width-64 MLP, docs/notebooks.md), so the ci test holds the distance to a factor 1.5.
+  // The CNN (standard parameterisation, few channels), trained with the same steps and a matched function-space
+  // step, changes its kernel far more than any MLP: relative change measured 22x the narrowest MLP's (6.05 vs 0.271
+  // after 150 steps), mostly by growing it (norm x7.0). In direction (distance) the 8-channel CNN of the ci scale
+  // moves 2.6x the narrowest MLP (the 16-channel one of the paper scale moves less than the width-64 MLP,
+  // docs/notebooks.md), so the ci test holds the distance to a factor 1.5.
   for (const c of r.cnn.mlpChange) assert.ok(r.cnn.change > 5 * c, `CNN relative change ${r.cnn.change} vs MLP ${r.cnn.mlpChange.join(', ')}`);
   for (const d of r.cnn.mlpDistance) assert.ok(r.cnn.distance > 1.5 * d, `CNN distance ${r.cnn.distance} vs MLP ${r.cnn.mlpDistance.join(', ')}`);
-  assert.ok(r.cnn.lossDrop < 0.5, `CNN loss fell only by ${r.cnn.lossDrop} (measured 0.19)`);
+  assert.ok(r.cnn.lossDrop < 0.3, `CNN loss fell only by ${r.cnn.lossDrop} (measured 0.069)`);
   // Empirical NTK at init against ntkLimit: the distance falls with width as 1/sqrt(width) (slope -0.5; measured
   // -0.50 on means of 3 seeds whose spread is ~10%, which moves the slope over 64x in width by a few hundredths).
   falling(r.limit.distance, 'distance to the limit kernel');
   assert.ok(r.limit.slope < -0.35 && r.limit.slope > -0.65, `limit distance slope ${r.limit.slope}`);
   // Accuracies on 451 test digits (chance 0.1): kernel ridge measured 0.973-0.982 with every kernel (0.9 is ~9
-  // binomial standard deviations below), the networks after 15 (MLP) and 6 (CNN) epochs 0.81-0.91 (bound 0.7);
+  // binomial standard deviations below), the networks after 15 epochs 0.89-0.91 (bound 0.7);
   // the widest MLP's kernel at init classifies as its limit does (0.982 both; 0.02 = 9 test digits).
   const acc = r.accuracy;
   assert.ok(acc.models.length === r.widths.length + 1, `models ${acc.models.length}`);

@@ -9,11 +9,13 @@
  *     the minimal count and its fraction of this run's sgemm rate (measured here through the addon).
  *  2b. A ResNet-style block (conv-relu, then conv-BN-relu-conv + identity skip, relu, dense(1); 28x28x1, 16 filters)
  *     beside torch.func (same weights, BatchNorm with its moving statistics in both).
+ *  2c. Pure functions (issue 19 items 3, 4): the selfAttention block (src/models/attention.ts; T = 16 tokens, d = h = 32,
+ *     k = 1) through the batched pure route beside the per-example route (ratio) and torch.func (same weights).
  *  3. Convolution routes (issue 19 item 2): per-example gradients vs patch Gram x delta Gram on shapes where
  *     either wins, both timed (alternated, best of --repeat), beside the cost model's predicted order.
  * Timings on a shared machine are noisy: every comparison alternates its sides and keeps each side's best.
  *
- *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax] [--parts mlp,cnn,routes]
+ *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax] [--parts mlp,cnn,resnet,attention,routes] [--n-attention 300]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,7 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../src/backend';
 import { linalgInfo, matmul } from '../src/linalg';
-import { mlp } from '../src/models';
+import { mlp, selfAttention } from '../src/models';
 import { Kernel, NtkCost, NtkOptions, ntk, ntkCost, ntkVp } from '../src/ntk';
 import { startProfile, stopProfile } from '../src/ntk/jacobian/profile';
 import { Rng } from '../src/random';
@@ -37,8 +39,9 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     peers: { type: 'string', default: 'torch-func,jax' },
-    parts: { type: 'string', default: 'mlp,cnn,resnet,routes' },
+    parts: { type: 'string', default: 'mlp,cnn,resnet,attention,routes' },
     'n-resnet': { type: 'string', default: '500' },
+    'n-attention': { type: 'string', default: '300' },
   },
 });
 const repeat = Number(args.repeat);
@@ -309,6 +312,43 @@ async function benchResnet(n: number): Promise<void> {
   }
 }
 
+async function benchAttention(n: number): Promise<void> {
+  const T = 16;
+  const d = 32;
+  const net = selfAttention({ dim: d, headDim: d, outputDim: 1, seed: n + 31 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ntk-bench-attention-'));
+  const x = tf.tensor(new Rng(n + 33).normals32(n * T * d), [n, T, d]);
+  try {
+    const files = ['query', 'key', 'value', 'output', 'readout_k', 'readout_b'];
+    net.params.forEach((p, t) => fs.writeFileSync(path.join(dir, `${files[t]}.f32`), p.dataSync() as Float32Array));
+    fs.writeFileSync(path.join(dir, 'x.f32'), x.dataSync() as Float32Array);
+    fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ arch: 'attention', n, tokens: T, dim: d, head: d, residual: true }));
+    const perExample = { ...net, route: 'per-example' as const };
+    const [batched, single] = await alternated([() => ntk(net, x), () => ntk(perExample, x)]);
+    const python = path.join(root, '.venv/bin/python');
+    const outp = execFileSync(python, [path.join(root, 'bench/peers/jacobian_peers.py'), '--dir', dir, '--impl', 'torch-func', '--threads', args.threads, '--repeat', String(repeat)], { encoding: 'utf8' });
+    const again = await timed(() => ntk(net, x));
+    batched.seconds = Math.min(batched.seconds, again.seconds);
+    const rows = [
+      ['impl', 'seconds', 'vs batched', 'max rel diff'],
+      ['ntk-lab batched pure route', batched.seconds.toFixed(3), '1.00', '-'],
+      ['ntk-lab per-example route', single.seconds.toFixed(3), (single.seconds / batched.seconds).toFixed(2) + 'x', maxRel(single.K.values, batched.K.values).toExponential(1)],
+    ];
+    for (const line of outp.split('\n').filter((l) => l.startsWith('{'))) {
+      const peer = JSON.parse(line) as PeerResult;
+      const theirs = new Float32Array(fs.readFileSync(path.join(dir, `kernel_${peer.impl}.f32`)).buffer.slice(0));
+      rows.push([peer.impl, peer.seconds.toFixed(3), (peer.seconds / batched.seconds).toFixed(2) + 'x', maxRel(batched.K.values, theirs).toExponential(1)]);
+    }
+    console.log(`\n2c. Self-attention (pure function): T = ${T} tokens, d = h = ${d}, residual, mean-pooled dense(1); n = ${n}`);
+    console.log(`route chosen: ${batched.K.normalization.replace(/^.*per-example gradients by /, '')}`);
+    table(rows);
+  } finally {
+    net.dispose();
+    x.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One conv layer (3x3, 'valid', tanh) on `shape` inputs, then a dense head. */
 function convNet(shape: [number, number, number], filters: number, seed: number): tfl.Sequential {
   return tfl.sequential({
@@ -362,6 +402,7 @@ async function main(): Promise<void> {
   if (parts.has('mlp')) await benchMlp(Number(args['n-mlp']));
   if (parts.has('cnn')) await benchCnn(Number(args['n-cnn']), sgemm);
   if (parts.has('resnet')) await benchResnet(Number(args['n-resnet']));
+  if (parts.has('attention')) await benchAttention(Number(args['n-attention']));
   if (parts.has('routes')) await benchRoutes();
   console.log(`sgemm at the end of the run: ${(sgemmRate(1536) / 1e9).toFixed(1)} GFLOP/s`);
 }

@@ -25,6 +25,11 @@ meta.json {"arch": "resnet", "n", "height", "width", "channels", "filters": f} s
 statistics, eps 1e-3) -> relu -> conv3x3 'same' 'conv2'] + identity skip -> relu -> flatten (NHWC) -> dense(1); files
 conv{0,1,2}_k.f32 [3, 3, cin, f] (HWIO), conv{0,1,2}_b.f32, bn_gamma/bn_beta/bn_mean/bn_var.f32 [f], dense_k.f32
 [H W f, 1], dense_b.f32. The NTK's parameters are every weight but the moving statistics.
+
+meta.json {"arch": "attention", "n", "tokens": T, "dim": d, "head": h, "residual": true} selects ntk-lab's
+selfAttention block (src/models/attention.ts; torch-func only): x.f32 [n, T, d]; query/key/value.f32 [d, h],
+output.f32 [h, d], readout_k.f32 [d, 1], readout_b.f32 [1]; softmax(x Wq (x Wk)^T / sqrt(h)) x Wv Wo (+ x), mean over
+tokens, dense(1).
 """
 from __future__ import annotations
 
@@ -243,9 +248,53 @@ def run_torch_func_resnet(x, p, threads, repeat):
     return out[:, :, 0, 0].numpy().astype(np.float32), runs
 
 
+def run_torch_func_attention(d, meta, threads, repeat):
+    import torch
+    from torch.func import jacrev, vmap
+
+    torch.set_num_threads(threads)
+    n, T, D, H = meta["n"], meta["tokens"], meta["dim"], meta["head"]
+
+    def rd(name, shape):
+        a = np.fromfile(os.path.join(d, name + ".f32"), dtype="<f4")
+        if a.size != int(np.prod(shape)):
+            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
+        return torch.from_numpy(a.reshape(shape))
+
+    shapes = {"query": (D, H), "key": (D, H), "value": (D, H), "output": (H, D), "readout_k": (D, 1), "readout_b": (1,)}
+    ps = {name: rd(name, shape) for name, shape in shapes.items()}
+    x = rd("x", (n, T, D))
+    residual = meta.get("residual", True)
+
+    def f_single(p, xi):  # xi [T, D] -> [1]
+        a = torch.softmax((xi @ p["query"]) @ (xi @ p["key"]).T / H ** 0.5, dim=-1)
+        o = (a @ (xi @ p["value"])) @ p["output"]
+        z = xi + o if residual else o
+        return z.mean(0) @ p["readout_k"] + p["readout_b"]
+
+    def ntk(x1, x2):
+        j1 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x1).values()]
+        j2 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x2).values()]
+        return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2)]).sum(0)
+
+    runs, out = [], None
+    with torch.no_grad():
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = ntk(x, x)
+            runs.append(time.perf_counter() - t0)
+    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+
+
 def run_one(d, impl, threads, repeat):
     with open(os.path.join(d, "meta.json")) as fh:
         meta = json.load(fh)
+    if meta.get("arch") == "attention":
+        if impl != "torch-func":
+            sys.exit(f"the attention block has a torch-func peer only, not {impl}")
+        K, runs = run_torch_func_attention(d, meta, threads, repeat)
+        K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
+        return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
     if meta.get("arch") == "resnet":
         if impl != "torch-func":
             sys.exit(f"the resnet block has a torch-func peer only, not {impl}")

@@ -15,9 +15,17 @@ import { sizeOf } from './ops/types';
 /** Relative agreement asked of the batched form with the plain one (float32 op orders differ). */
 const AGREE = 1e-4;
 
-/** Parameters with a leading row axis: p [...s] -> [rows, ...s], every row = p. */
+/**
+ * Parameters with a leading row axis: p [...s] -> [rows, ...s], every row = p. Copied row by row in JS and
+ * uploaded once: tf.broadcastTo (a Tile kernel) took 31 of a 130 ms pass on tfjs-wasm for 100 rows of attention.
+ */
 function expandParams(params: readonly tf.Tensor[], rows: number): tf.Tensor[] {
-  return params.map((p) => tf.broadcastTo(tf.expandDims(p, 0), [rows, ...p.shape]));
+  return params.map((p) => {
+    const v = p.dataSync() as Float32Array;
+    const out = new Float32Array(rows * v.length);
+    for (let r = 0; r < rows; r++) out.set(v, r * v.length);
+    return tf.tensor(out, [rows, ...p.shape]);
+  });
 }
 
 /** What the probe measured: null reason = vectorisable, with the bytes f's forward keeps per row. */
@@ -83,13 +91,22 @@ export function pureFactorsBatched(m: PureModel, x: Float32Array, n: number, sha
   const size = sizeOf(shape);
   const k = sizeOf(outShape);
   const R = n * k;
-  const grads = tf.tidy((): Float32Array[] => {
-    const xb = tf.tensor(x.subarray(0, n * size), [n, ...shape]);
+  // No tf.tidy around tf.grads here: on tfjs-wasm 4.22 the same pass took 100-250 ms inside one against 23-46 ms
+  // with its tensors disposed by hand (attention, 100 rows); tf.grads disposes its own intermediates.
+  const own: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    own.push(t);
+    return t;
+  };
+  try {
+    const xb = keep(tf.tensor(x.subarray(0, n * size), [n, ...shape]));
     // Row i*k + a carries example i.
-    const xr = k === 1 ? xb : tf.gather(xb, tf.tensor1d(Int32Array.from({ length: R }, (_, r) => Math.floor(r / k)), 'int32'));
-    const dy = tf.reshape(k === 1 ? tf.ones([R, 1]) : tf.tile(tf.eye(k), [n, 1]), [R, ...outShape]);
-    const gs = tf.grads((...ps: tf.Tensor[]) => m.apply(ps, xr))(expandParams(m.params, R), dy);
-    return gs.map((g) => Float32Array.from(g.dataSync() as Float32Array));
-  });
-  return grads.map((g, t): Factor => ({ kind: 'rows', n, k, g, cols: m.params[t].size }));
+    const xr = k === 1 ? xb : keep(tf.tidy(() => tf.gather(xb, tf.tensor1d(Int32Array.from({ length: R }, (_, r) => Math.floor(r / k)), 'int32'))));
+    const dy = keep(tf.tidy(() => tf.reshape(k === 1 ? tf.ones([R, 1]) : tf.tile(tf.eye(k), [n, 1]), [R, ...outShape])));
+    const ps = expandParams(m.params, R).map(keep);
+    const gs = tf.grads((...q: tf.Tensor[]) => m.apply(q, xr))(ps, dy).map(keep);
+    return gs.map((g, t): Factor => ({ kind: 'rows', n, k, g: Float32Array.from(g.dataSync() as Float32Array), cols: m.params[t].size }));
+  } finally {
+    tf.dispose(own);
+  }
 }

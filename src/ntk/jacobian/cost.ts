@@ -18,6 +18,7 @@ import { OutputLayout } from '../kernel';
 import { paramDependence } from './engine';
 import { ConvRoute } from './factors';
 import { Graph, buildGraph } from './graph';
+import { isBilinear } from './ops/bilinear';
 import { LinearOp } from './ops/linear';
 
 /** opts.convolutions: the cost model's choice per layer ('auto'), or one route for every layer over positions. */
@@ -124,6 +125,24 @@ export function countGraph(graph: Graph, n1: number, n2: number | undefined, lay
   const layers: LayerCost[] = [];
   for (const node of graph.nodes) {
     const op = node.op;
+    if (isBilinear(op) && op.params.length) {
+      // Depthwise and transposed convolutions: per-example kernel gradients formed (macs per stacked row), then
+      // their Gram; the bias rows' Gram. Minimal: the cheaper of that Gram and the structured count over positions.
+      const { macs, positions: P, patch, channels, weight, bias, biasSize } = op.bilinear;
+      const needInputs = node.inputs.some((i) => needs[i] === true);
+      const size = op.params[0].size;
+      const passFlops = 2 * E * macs * (1 + (needInputs ? k : 0));
+      const form = 2 * E * k * macs;
+      const grams = 2 * pairs * gd * (size + (bias ? biasSize : 0));
+      const minimal = Math.min(2 * pairs * gd * size, 2 * pairs * P * P * (patch + gd * channels)) + (bias ? Math.min(2 * pairs * gd * biasSize, pairs * P * P * vpp) : 0);
+      const labels = [weight, bias].filter((l): l is string => l !== null);
+      layers.push({
+        layer: op.layer, labels, positions: P, patch, channels, route: 'rows', passFlops,
+        executedFlops: form + grams, minimalFlops: minimal, routes: null,
+        reason: `${labels[0]}: per-example gradients of ${size} parameters formed (${gflop(form)}) and Gram-ed (${gflop(grams)})`,
+      });
+      continue;
+    }
     if (!(op instanceof LinearOp)) {
       if (!op.params.length) continue;
       const size = op.params.reduce((s, p) => s + p.size, 0);
@@ -182,10 +201,12 @@ export function countGraph(graph: Graph, n1: number, n2: number | undefined, lay
 
 /** Sets each linear op's route from a count of the same graph (what the next passes form). */
 export function applyRoutes(graph: Graph, cost: NtkCost): void {
-  const byLayer = new Map(cost.layers.map((l) => [l.layer, l.route]));
+  // By weight label: one layer may give several ops (SeparableConv2D: a depthwise op, then a pointwise LinearOp).
+  const byWeight = new Map(cost.layers.map((l) => [l.labels[0], l.route]));
   for (const node of graph.nodes) {
     if (!(node.op instanceof LinearOp)) continue;
-    const r = byLayer.get(node.op.layer);
+    const w = node.op.shape.weight;
+    const r = w === null ? undefined : byWeight.get(w);
     node.op.route = r === 'structured' ? 'structured' : 'gradients';
   }
 }

@@ -1,7 +1,8 @@
 /**
  * From one tfjs layer to the engine's ops. Dense, ntk-lab's ScaledDense, Conv1D/2D (channels last), pooling,
  * Flatten/Reshape/Dropout, activations, Embedding, BatchNormalization (inference, last axis),
- * Add/Subtract/Average/Concatenate have rules of their own;
+ * DepthwiseConv2D, SeparableConv2D (depthwise then a pointwise Dense over positions), Conv2DTranspose,
+ * LayerNormalization (last axis), Add/Subtract/Average/Concatenate have rules of their own;
  * any other layer runs through tfjs (the generic path).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,9 +11,12 @@ import { UnsupportedModelError } from '../../errors';
 import { ActivationName } from '../../models';
 import { ScaledDense } from '../../models/dense-layer';
 import { BatchNormOp } from './ops/batch-norm';
+import { ConvTransposeOp } from './ops/conv-transpose';
+import { DepthwiseOp } from './ops/depthwise';
 import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
 import { EmbeddingOp } from './ops/embedding';
-import { Padding, makeWindow } from './ops/geometry';
+import { Padding, Window, makeWindow } from './ops/geometry';
+import { LayerNormOp } from './ops/layer-norm';
 import { LinearOp, LinearSpec } from './ops/linear';
 import { PoolOp } from './ops/pool';
 import { ConcatOp, IdentityOp, SumOp } from './ops/structural';
@@ -156,6 +160,154 @@ function convOps(layer: tfl.layers.Layer, inShape: number[], rank: 1 | 2): Op[] 
   return linearThenActivation(layer, spec);
 }
 
+function channelsLast(layer: tfl.layers.Layer, c: Config): void {
+  if (c.dataFormat !== undefined && c.dataFormat !== 'channelsLast') {
+    throw new UnsupportedModelError(`layer '${layer.name}': dataFormat '${String(c.dataFormat)}'; the jacobian method handles channelsLast convolutions`);
+  }
+}
+
+/** The window of a depthwise convolution (DepthwiseConv2D, SeparableConv2D's first half) over [inH, inW, cin]. */
+function depthwiseWindow(layer: tfl.layers.Layer, c: Config, inShape: number[], dilation: [number, number]): Window {
+  return makeWindow({
+    layer: layer.name,
+    inH: inShape[0],
+    inW: inShape[1],
+    channels: inShape[2],
+    kernel: pair(c.kernelSize, 1),
+    strides: pair(c.strides, 1),
+    dilation,
+    padding: String(c.padding ?? 'valid') as Padding,
+  });
+}
+
+/** The output shape the ops give must be tfjs' own (a window rule that disagreed with tfjs would compute another network). */
+function checkShape(layer: tfl.layers.Layer, ours: number[], theirs: number[]): void {
+  if (ours.length !== theirs.length || ours.some((d, i) => d !== theirs[i])) {
+    throw new UnsupportedModelError(`layer '${layer.name}': output shape [${ours.join(', ')}] by the jacobian method's window, tfjs says [${theirs.join(', ')}]`);
+  }
+}
+
+function depthwiseOps(layer: tfl.layers.Layer, inShape: number[], outShape: number[]): Op[] {
+  const c = layer.getConfig() as Config;
+  channelsLast(layer, c);
+  const kernel = weight(layer, 'depthwise_kernel')!;
+  const bias = weight(layer, 'bias');
+  const multiplier = (kernel.shape as number[])[3];
+  // tfjs-layers 4.x's DepthwiseConv2D.call passes no dilation to tfjs-core (its dilationRate is ignored, output
+  // shape included): the network as evaluated is undilated, and so is its NTK.
+  const window = depthwiseWindow(layer, c, inShape, [1, 1]);
+  const shape = [window.outH, window.outW, inShape[2] * multiplier];
+  checkShape(layer, shape, outShape);
+  const fused = fusable(layer);
+  const op = new DepthwiseOp({
+    layer: layer.name,
+    inShape,
+    outShape: shape,
+    window,
+    K: values(kernel),
+    multiplier,
+    b: bias ? values(bias) : null,
+    labels: { kernel: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
+    trainable: layer.trainable,
+    activation: fused,
+  });
+  return fused ? [op] : [op, ...activationOps(layer, shape, true)];
+}
+
+/** SeparableConv2D: a depthwise convolution (no bias), then a 1x1 pointwise convolution = a Dense over positions. */
+function separableOps(layer: tfl.layers.Layer, inShape: number[], outShape: number[]): Op[] {
+  const c = layer.getConfig() as Config;
+  channelsLast(layer, c);
+  const dk = weight(layer, 'depthwise_kernel')!;
+  const pk = weight(layer, 'pointwise_kernel')!;
+  const bias = weight(layer, 'bias');
+  const multiplier = (dk.shape as number[])[3];
+  const window = depthwiseWindow(layer, c, inShape, pair(c.dilationRate, 1));
+  const mid = [window.outH, window.outW, inShape[2] * multiplier];
+  const pshape = pk.shape as number[];
+  const filters = pshape[pshape.length - 1];
+  const shape = [window.outH, window.outW, filters];
+  checkShape(layer, shape, outShape);
+  const depthwise = new DepthwiseOp({
+    layer: layer.name,
+    inShape,
+    outShape: mid,
+    window,
+    K: values(dk),
+    multiplier,
+    b: null,
+    labels: { kernel: paramLabel(layer, dk), bias: null },
+    trainable: layer.trainable,
+  });
+  const pointwise: LinearSpec = {
+    layer: layer.name,
+    inShape: mid,
+    outShape: shape,
+    W: values(pk),
+    C: mid[2],
+    cout: filters,
+    b: bias ? values(bias) : null,
+    wm: 1,
+    bm: 1,
+    patches: { kind: 'dense' },
+    labels: { weight: paramLabel(layer, pk), bias: bias ? paramLabel(layer, bias) : null },
+    trainable: layer.trainable,
+  };
+  return [depthwise, ...linearThenActivation(layer, pointwise)];
+}
+
+function convTransposeOps(layer: tfl.layers.Layer, inShape: number[], outShape: number[]): Op[] {
+  const c = layer.getConfig() as Config;
+  channelsLast(layer, c);
+  const kernel = weight(layer, 'kernel')!;
+  const bias = weight(layer, 'bias');
+  const [kh, kw, filters] = kernel.shape as number[];
+  // The convolution whose adjoint this layer is runs over the output; its positions must be the input's.
+  const window = makeWindow({
+    layer: layer.name,
+    inH: outShape[0],
+    inW: outShape[1],
+    channels: filters,
+    kernel: [kh, kw],
+    strides: pair(c.strides, 1),
+    dilation: [1, 1],
+    padding: String(c.padding ?? 'valid') as Padding,
+  });
+  checkShape(layer, [window.outH, window.outW], inShape.slice(0, 2));
+  const fused = fusable(layer);
+  const op = new ConvTransposeOp({
+    layer: layer.name,
+    inShape,
+    outShape,
+    window,
+    K: values(kernel),
+    b: bias ? values(bias) : null,
+    labels: { kernel: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
+    trainable: layer.trainable,
+    activation: fused,
+  });
+  return fused ? [op] : [op, ...activationOps(layer, outShape, true)];
+}
+
+/** LayerNormalization over the last axis; null for other axes (generic path). */
+function layerNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
+  const c = layer.getConfig() as Config;
+  const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
+  // After build tfjs holds the axis counted with the batch axis (the last one is inShape.length).
+  if (axis.length !== 1 || (Number(axis[0]) !== -1 && Number(axis[0]) !== inShape.length)) return null;
+  const gamma = weight(layer, 'gamma');
+  const beta = weight(layer, 'beta');
+  const label = (v: tfl.LayerVariable | undefined): string | null => (v && layer.trainable && v.trainable ? paramLabel(layer, v) : null);
+  return new LayerNormOp({
+    layer: layer.name,
+    shape: inShape,
+    epsilon: Number(c.epsilon ?? 1e-3),
+    gamma: gamma ? values(gamma) : null,
+    beta: beta ? values(beta) : null,
+    labels: { gamma: label(gamma), beta: label(beta) },
+  });
+}
+
 function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
   const c = layer.getConfig() as Config;
   const mode = cls.includes('Max') ? 'max' : 'avg';
@@ -218,6 +370,13 @@ export function layerOps(layer: tfl.layers.Layer, inShapes: number[][], outShape
   if (cls === 'Dense') return denseOps(layer, inShape);
   if (cls === 'Conv2D') return convOps(layer, inShape, 2);
   if (cls === 'Conv1D') return convOps(layer, inShape, 1);
+  if (cls === 'DepthwiseConv2D') return depthwiseOps(layer, inShape, outShape);
+  if (cls === 'SeparableConv2D') return separableOps(layer, inShape, outShape);
+  if (cls === 'Conv2DTranspose') return convTransposeOps(layer, inShape, outShape);
+  if (cls === 'LayerNormalization') {
+    const ln = layerNormOp(layer, inShape);
+    if (ln) return [ln];
+  }
   if (/^(Global)?(Max|Average)Pooling[12]D$/.test(cls)) return [poolOp(layer, cls, inShape)];
   if (cls === 'BatchNormalization') {
     const bn = batchNormOp(layer, inShape);

@@ -15,7 +15,8 @@ import { OutputLayout } from './kernel';
  *   im2col patches^T deltas, O(n k C cout) values per block of output channels, or, for few positions P, patch Grams
  *   times delta Grams without per-example gradients: opts.convolutions, chosen per layer by `ntkCost`'s FLOP model),
  *   then Gram products on OpenBLAS.
- *   Layers without such a rule (and pure functions) take one tfjs reverse pass per (example, output): O(n k P) memory.
+ *   Layers without such a rule take one tfjs reverse pass per (example, output): O(n k P) memory. Pure functions
+ *   that accept per-row parameters take one tfjs reverse pass per block of examples x outputs (docs/architectures.md).
  *   Components labelled '<layer name>/<weight name>' ('conv2d_1/kernel'); ntk-lab MLPs keep 'layer1/weight'.
  * - 'vp': NTK-vector products Theta v without the kernel: not a kernel method, call `ntkVp(model, x, v)`
  *   (O(n k + P) memory, one reverse and one forward-mode pass); `ntk` refuses it.

@@ -15,7 +15,7 @@
  *     either wins, both timed (alternated, best of --repeat), beside the cost model's predicted order.
  * Timings on a shared machine are noisy: every comparison alternates its sides and keeps each side's best.
  *
- *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax] [--parts mlp,cnn,resnet,attention,routes] [--n-attention 300]
+ *   npm run build && node build/bench/jacobian.js [--n-mlp 1000] [--n-cnn 500] [--repeat 3] [--threads 2] [--peers torch-func,jax] [--parts mlp,cnn,resnet,attention,layers,routes] [--n-attention 300] [--n-layers 200]
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -39,7 +39,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     peers: { type: 'string', default: 'torch-func,jax' },
-    parts: { type: 'string', default: 'mlp,cnn,resnet,attention,routes' },
+    parts: { type: 'string', default: 'mlp,cnn,resnet,attention,layers,routes' },
+    'n-layers': { type: 'string', default: '200' },
     'n-resnet': { type: 'string', default: '500' },
     'n-attention': { type: 'string', default: '300' },
   },
@@ -349,6 +350,51 @@ async function benchAttention(n: number): Promise<void> {
   }
 }
 
+/**
+ * 2d. Depthwise, separable and transposed convolutions and layer normalisation (issue 19 item 3): their own ops vs
+ * the generic per-example tfjs path on the same model, weights and inputs. The generic path is forced by renaming
+ * the layers' class for the rule lookup (layers.ts dispatches on getClassName()), nothing else changes.
+ */
+async function benchLayers(n: number): Promise<void> {
+  const init = (seed: number) => ({ depthwiseInitializer: tfl.initializers.glorotNormal({ seed }), pointwiseInitializer: tfl.initializers.glorotNormal({ seed: seed + 1 }) });
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.separableConv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'tanh', inputShape: [16, 16, 8], name: 'sep', ...init(41) }),
+      tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'tanh', name: 'dw', depthwiseInitializer: tfl.initializers.glorotNormal({ seed: 43 }) }),
+      tfl.layers.layerNormalization({ name: 'ln' }),
+      tfl.layers.conv2dTranspose({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', name: 'up', kernelInitializer: tfl.initializers.glorotNormal({ seed: 44 }) }),
+      tfl.layers.flatten({ name: 'flat' }),
+      tfl.layers.dense({ units: 1, name: 'head', kernelInitializer: tfl.initializers.glorotNormal({ seed: 45 }) }),
+    ],
+  });
+  const x = tf.tensor(new Rng(n + 47).normals32(n * 16 * 16 * 8), [n, 16, 16, 8]);
+  const renamed = ['sep', 'dw', 'ln', 'up'].map((name) => model.getLayer(name) as unknown as { getClassName(): string });
+  const classes = renamed.map((l) => l.getClassName());
+  const generic = (on: boolean): void => renamed.forEach((l, i) => (l.getClassName = () => (on ? `Generic${classes[i]}` : classes[i])));
+  try {
+    const run = (on: boolean) => async (): Promise<Kernel> => {
+      generic(on);
+      try {
+        return await ntk(model, x, undefined, { method: 'jacobian' });
+      } finally {
+        generic(false);
+      }
+    };
+    const [own, slow] = await alternated([run(false), run(true)]);
+    const c = ntkCost(model, n);
+    console.log(`\n2d. SeparableConv2D(16, 3x3) - DepthwiseConv2D(3x3, x2, stride 2) - LayerNormalization - Conv2DTranspose(8, 3x3, stride 2) - dense(1), tanh; 16x16x8, n = ${n}`);
+    table([
+      ['route', 'seconds', 'vs own ops', 'max rel diff'],
+      ['own ops (layers.ts rules)', own.seconds.toFixed(3), '1.00', '-'],
+      ['generic tfjs path', slow.seconds.toFixed(3), (slow.seconds / own.seconds).toFixed(2) + 'x', maxRel(slow.K.values, own.K.values).toExponential(1)],
+    ]);
+    console.log(`FLOPs (ntkCost, own ops): pass ${g(c.passFlops)}, executed ${g(c.passFlops + c.executedFlops)}, minimal ${g(c.passFlops + c.minimalFlops)} GFLOP; plan: ${c.plan}`);
+  } finally {
+    model.dispose();
+    x.dispose();
+  }
+}
+
 /** One conv layer (3x3, 'valid', tanh) on `shape` inputs, then a dense head. */
 function convNet(shape: [number, number, number], filters: number, seed: number): tfl.Sequential {
   return tfl.sequential({
@@ -403,6 +449,7 @@ async function main(): Promise<void> {
   if (parts.has('cnn')) await benchCnn(Number(args['n-cnn']), sgemm);
   if (parts.has('resnet')) await benchResnet(Number(args['n-resnet']));
   if (parts.has('attention')) await benchAttention(Number(args['n-attention']));
+  if (parts.has('layers')) await benchLayers(Number(args['n-layers']));
   if (parts.has('routes')) await benchRoutes();
   console.log(`sgemm at the end of the run: ${(sgemmRate(1536) / 1e9).toFixed(1)} GFLOP/s`);
 }

@@ -88,16 +88,22 @@ export class DepthwiseOp implements BilinearOp {
   private apply(cols: Float32Array, rows: number, K: Float32Array, out: Float32Array, add: boolean): void {
     const { C, cin, cout } = this;
     const m = this.s.multiplier;
+    const taps = C / cin;
     if (!add) out.fill(0, 0, rows * cout);
+    // Taps outside, channels inside: no index division in the loop, and m = 1 (the common case) without a j loop.
     for (let r = 0; r < rows; r++) {
-      const po = r * C;
       const zo = r * cout;
-      for (let q = 0; q < C; q++) {
-        const v = cols[po + q];
-        const c = q % cin;
-        const ko = q * m;
-        const o = zo + c * m;
-        for (let j = 0; j < m; j++) out[o + j] += v * K[ko + j];
+      for (let t = 0; t < taps; t++) {
+        const po = r * C + t * cin;
+        const ko = t * cin * m;
+        if (m === 1) {
+          for (let c = 0; c < cin; c++) out[zo + c] += cols[po + c] * K[ko + c];
+        } else {
+          for (let c = 0; c < cin; c++) {
+            const v = cols[po + c];
+            for (let j = 0; j < m; j++) out[zo + c * m + j] += v * K[ko + c * m + j];
+          }
+        }
       }
     }
   }
@@ -125,15 +131,21 @@ export class DepthwiseOp implements BilinearOp {
       const buf = this.scratch.f32('dcols', Math.min(step, rows) * P * C);
       for (let r0 = 0; r0 < rows; r0 += step) {
         const r1 = Math.min(rows, r0 + step);
+        const taps = C / cin;
         for (let t = 0; t < (r1 - r0) * P; t++) {
           const d0 = (r0 * P + t) * cout;
-          const o = t * C;
-          for (let q = 0; q < C; q++) {
-            const dc = d0 + (q % cin) * m;
-            const ko = q * m;
-            let s = 0;
-            for (let j = 0; j < m; j++) s += dOut[dc + j] * K[ko + j];
-            buf[o + q] = s;
+          for (let tap = 0; tap < taps; tap++) {
+            const o = t * C + tap * cin;
+            const ko = tap * cin * m;
+            if (m === 1) {
+              for (let c = 0; c < cin; c++) buf[o + c] = dOut[d0 + c] * K[ko + c];
+            } else {
+              for (let c = 0; c < cin; c++) {
+                let s = 0;
+                for (let j = 0; j < m; j++) s += dOut[d0 + c * m + j] * K[ko + c * m + j];
+                buf[o + c] = s;
+              }
+            }
           }
         }
         for (let r = r0; r < r1; r++) col2im(this.s.window, buf, (r - r0) * P * C, dIn, r * this.inSize);
@@ -170,14 +182,20 @@ export class DepthwiseOp implements BilinearOp {
     const { C, cin, cout, P } = this;
     const m = this.s.multiplier;
     const cols = this.cols!;
+    const taps = C / cin;
     for (let p = 0; p < P; p++) {
-      const po = (i * P + p) * C;
       const dp = (r * P + p) * cout;
-      for (let q = 0; q < C; q++) {
-        const v = cols[po + q];
-        const dc = dp + (q % cin) * m;
-        const go = offset + q * m;
-        for (let j = 0; j < m; j++) g[go + j] += v * d[dc + j];
+      for (let t = 0; t < taps; t++) {
+        const po = (i * P + p) * C + t * cin;
+        const go = offset + t * cin * m;
+        if (m === 1) {
+          for (let c = 0; c < cin; c++) g[go + c] += cols[po + c] * d[dp + c];
+        } else {
+          for (let c = 0; c < cin; c++) {
+            const v = cols[po + c];
+            for (let j = 0; j < m; j++) g[go + c * m + j] += v * d[dp + c * m + j];
+          }
+        }
       }
     }
   }

@@ -11,6 +11,8 @@
  *     beside torch.func (same weights, BatchNorm with its moving statistics in both).
  *  2c. Pure functions (issue 19 items 3, 4): the selfAttention block (src/models/attention.ts; T = 16 tokens, d = h = 32,
  *     k = 1) through the batched pure route beside the per-example route (ratio) and torch.func (same weights).
+ *  2d. Depthwise, separable and transposed convolutions and layer normalisation (issue 19 item 3): their own ops vs
+ *     the generic per-example tfjs path on the same model (ratio, kernels compared).
  *  3. Convolution routes (issue 19 item 2): per-example gradients vs patch Gram x delta Gram on shapes where
  *     either wins, both timed (alternated, best of --repeat), beside the cost model's predicted order.
  * Timings on a shared machine are noisy: every comparison alternates its sides and keeps each side's best.

@@ -30,7 +30,7 @@ export const TILES_COMPUTE_USAGE = `       ntk-lab tiles stats <job> [--workers 
                           [--tol 1e-8] [--max-iterations 500] [--fitted f.npy]
                           [--predict <cross-job> --predictions p.npy] [--workers P]
        ntk-lab tiles solve <job> --targets y.npy --gd-times 1,10,100,inf --out f-{t}.npy [--lr 1]
-                          [--loss mean|per-example|sum] [--tol 1e-10] [--max-iterations 500]
+                          [--loss mean|per-example|sum] [--ridge DELTA (K + DELTA I)] [--tol 1e-10] [--max-iterations 500]
                           [--predict <cross-job> --predictions p-{t}.npy] [--workers P]`;
 
 type Out = (line: string) => void;
@@ -276,7 +276,7 @@ export function timedPath(template: string, t: number): string {
 async function gdSolve(dir: string, values: Record<string, string | boolean | undefined>, out: Out): Promise<number> {
   const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   if (!str('targets') || !str('out')) throw new InvalidOptionError('tiles solve --gd-times needs --targets y.npy and --out f.npy (one file per time: {t} in the name, or -t<time> added)');
-  for (const k of ['ridge', 'rank', 'pivot-block', 'fitted']) if (str(k) !== undefined) throw new InvalidOptionError(`--${k} belongs to kernel ridge, not to --gd-times (gradient descent from zero outputs, no ridge)`);
+  for (const k of ['rank', 'pivot-block', 'fitted']) if (str(k) !== undefined) throw new InvalidOptionError(`--${k} belongs to kernel ridge, not to --gd-times (gradient descent from zero outputs)`);
   if (values.preconditioner !== 'nystrom') throw new InvalidOptionError('--preconditioner belongs to kernel ridge, not to --gd-times');
   const times = str('gd-times')!.split(',').map((raw) => {
     const t = raw.trim() === 'inf' || raw.trim() === 'Infinity' ? Infinity : Number(raw);
@@ -296,6 +296,7 @@ async function gdSolve(dir: string, values: Record<string, string | boolean | un
       times,
       lr: positive('lr', str('lr'), 1),
       lossNormalization: loss,
+      diagReg: str('ridge') === undefined ? 0 : positive('ridge', str('ridge')),
       tol: positive('tol', str('tol')),
       maxSteps: str('max-iterations') ? positiveInt('max-iterations', str('max-iterations'), 500) : undefined,
       cross,

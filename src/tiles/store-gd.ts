@@ -2,6 +2,7 @@
  * Gradient flow on an MSE loss with a kernel that lives only on disk (gradientDescentMse's conventions, initial outputs
  * zero): after t steps of size lr, with tau = lr t / N (N the loss divisor),
  *   f_t(train) = (I - exp(-tau K)) y            f_t(x*) = K(x*, x) alpha_t,  alpha_t = K^{-1} (I - exp(-tau K)) y
+ * (with `diagReg` delta, K + delta I throughout, as gradientDescentMse's diagReg: both sets of predictions use it)
  * by Lanczos on each target column (every column's step shares one pass over the store; full reorthogonalisation):
  * with Q_s the Krylov basis and T_s = Q_s^T K Q_s = W diag(theta) W^T, g(K) y ~ ||y|| Q_s W g(theta) W^T e_1 for
  * g(x) = 1 - exp(-tau x) and g(x) = (1 - exp(-tau x)) / x, every requested time from the same basis. At t = Infinity
@@ -34,6 +35,8 @@ export interface StoreGdOptions {
   lr?: number;
   /** Divisor of the loss 1/(2N) |f - y|^2: 'mean' N = n k (default, neural-tangents'), 'per-example' n, 'sum' 1. */
   lossNormalization?: LossNormalization;
+  /** delta >= 0: train with K + delta I (absolute, as gradientDescentMse's diagReg; default 0). */
+  diagReg?: number;
   /** Relative change of the Krylov coefficients to stop at (default 1e-10). */
   tol?: number;
   /** Lanczos steps (passes) at most (default min(n, 500)). */
@@ -72,11 +75,11 @@ export interface StoreGdResult {
 const DIVISORS: Record<LossNormalization, (n: number, k: number) => number> = { mean: (n, k) => n * k, 'per-example': (n) => n, sum: () => 1 };
 
 /** Coefficients (length s) of g(T) e_1 for each time and both functions: [train..., alpha...]. */
-function coefficients(alphas: number[], betas: number[], taus: Float64Array): Float64Array[] {
+function coefficients(alphas: number[], betas: number[], taus: Float64Array, shift: number): Float64Array[] {
   const s = alphas.length;
   const T = new Float64Array(s * s);
   for (let i = 0; i < s; i++) {
-    T[i * s + i] = alphas[i];
+    T[i * s + i] = alphas[i] + shift; // K + delta I has K's Krylov space, its T shifted by delta
     if (i + 1 < s) T[i * s + i + 1] = T[(i + 1) * s + i] = betas[i];
   }
   const e = eigh({ rows: s, cols: s, data: T }, { vectors: true, checkSymmetric: false });
@@ -126,6 +129,8 @@ export async function gradientDescentOnStore(train: BlockOperator, y: Matrix, op
   if (!(tol > 0 && tol < 1)) throw new InvalidOptionError(`gradientDescentOnStore: tol must be in (0, 1), got ${tol}`);
   const maxSteps = Math.min(n, opts.maxSteps ?? 500);
   if (!Number.isSafeInteger(maxSteps) || maxSteps < 1) throw new InvalidOptionError(`gradientDescentOnStore: maxSteps must be a positive integer, got ${opts.maxSteps}`);
+  const shift = opts.diagReg ?? 0;
+  if (!(shift >= 0) || !Number.isFinite(shift)) throw new InvalidOptionError(`gradientDescentOnStore: diagReg must be finite and >= 0, got ${shift}`);
   const cross = opts.cross;
   if (cross) await checkCross(train, cross);
   const need = k * maxSteps * n * 8;
@@ -186,7 +191,7 @@ export async function gradientDescentOnStore(train: BlockOperator, y: Matrix, op
       // The s x s eigenproblem costs O(s^3): checked every step early on, then about 20 times per doubling of s.
       const s = alphas[j].length;
       if (s <= 40 || s % Math.ceil(s / 20) === 0) {
-        const coef = coefficients(alphas[j], betas[j], taus);
+        const coef = coefficients(alphas[j], betas[j], taus, shift);
         const prev = last[j];
         const change = prev ? Math.max(...coef.map((cf, u) => relChange(cf, prev[u]))) : Infinity;
         last[j] = coef;
@@ -207,7 +212,7 @@ export async function gradientDescentOnStore(train: BlockOperator, y: Matrix, op
     opts.onStep?.(step, Math.max(...changes.filter((_, j) => !(ynorm[j] === 0))), done.reduce((a, b) => a + b, 0));
   }
   // Final coefficients from the whole tridiagonal of each column (the last check may predate the last steps).
-  for (let j = 0; j < k; j++) if (ynorm[j] > 0) last[j] = coefficients(alphas[j], betas[j], taus);
+  for (let j = 0; j < k; j++) if (ynorm[j] > 0) last[j] = coefficients(alphas[j], betas[j], taus, shift);
   // f = ||y|| Q_s c for each time and function.
   const trainOut: Matrix<Float64Array>[] = [];
   const alphaOut: Matrix<Float64Array>[] = [];

@@ -97,7 +97,10 @@ before(async () => {
   Y = new Rng(11).normals64(N * KRHS);
   fs.writeFileSync(path.join(dir, 'Y.f64'), Y);
   const times = TIMES.map((t) => (t === Infinity ? 'inf' : String(t))).join(',');
-  execFileSync(projectPython('numpy, scipy'), [path.join(__dirname, '../../../test/tiles/python/store_extras_reference.py'), dir, String(KRHS), String(RANK), String(LR), times, String(RIDGE)]);
+  execFileSync(projectPython('numpy, scipy'), [path.join(__dirname, '../../../test/tiles/python/store_extras_reference.py'), dir, String(KRHS), String(RANK), String(LR), times, String(RIDGE)], {
+    // One BLAS thread: on 2 shared cores at load 5-8 numpy's threaded eigh/QR here took 10 s instead of 1.1 s.
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
   ref = JSON.parse(fs.readFileSync(path.join(dir, 'extras.json'), 'utf8'));
   K64 = npy32(path.join(dir, 'K.npy'), N * N);
   Kx64 = npy32(path.join(dir, 'Kx.npy'), M * N);
@@ -244,6 +247,23 @@ test('gradient flow on the store at t = 1, 10, 100, 1e4, Infinity: train and tes
   console.log(`gradient flow on the store: ${r.steps} Lanczos steps (columns ${[...r.columnSteps]}), ${r.passes} passes; worst relative difference train ${worst.train.toExponential(1)}, test ${worst.test.toExponential(1)} (numpy eigh), expm_multiply ${worst.expm.toExponential(1)}, gradientDescentMse ${worst.mem.toExponential(1)}`);
   for (const [k, v] of Object.entries(worst)) assert.ok(v < 1e-6, `${k}: ${v}`);
   assert.equal(r.passes, r.steps + 1, 'one pass per Lanczos step, one cross pass for every time');
+  // diagReg: K + delta I throughout (numpy's eigh of K + delta I; gradientDescentMse's diagReg).
+  const train2 = await TileStoreOperator.open(jobDir);
+  const cross2 = await TileStoreOperator.open(crossDir);
+  const reg = await gradientDescentOnStore(train2, { rows: N, cols: KRHS, data: Y }, { times: TIMES.slice(0, 3), lr: LR, cross: cross2, tol: 1e-11, diagReg: RIDGE });
+  await train2.close();
+  await cross2.close();
+  const regTrain = f64(path.join(dir, 'gd-reg-train.f64'));
+  const regTest = f64(path.join(dir, 'gd-reg-test.f64'));
+  const memReg = await gradientDescentMse({ rows: N, cols: N, data: K64 }, { rows: N, cols: KRHS, data: Y }, { rows: M, cols: N, data: Kx64 }, { lr: LR, diagReg: RIDGE });
+  let worstReg = 0;
+  TIMES.slice(0, 3).forEach((t, u) => { // t = 1, 10, 100 (Infinity with diagReg is kernel ridge, tested with CG)
+    const [nk, mk] = [N * KRHS, M * KRHS];
+    worstReg = Math.max(worstReg, relDiff(reg.train[u].data, regTrain.subarray(u * nk, (u + 1) * nk)), relDiff(reg.predictions![u].data, regTest.subarray(u * mk, (u + 1) * mk)),
+      relDiff(reg.predictions![u].data, memReg.at(t).data), relDiff(reg.train[u].data, memReg.trainAt(t).data));
+  });
+  console.log(`with diagReg ${RIDGE}: ${reg.steps} steps, worst relative difference ${worstReg.toExponential(1)} (numpy, gradientDescentMse)`);
+  assert.ok(reg.converged && worstReg < 1e-6, `diagReg: ${worstReg}`);
   assert.equal(tf.memory().numTensors, start);
 });
 
@@ -297,7 +317,7 @@ test('CLI: tiles solve --preconditioner pivoted-cholesky gives numpy.linalg.solv
     assert.ok(relDiff(p.data, wantTest.subarray(u * M * KRHS, (u + 1) * M * KRHS)) < 1e-6, `test t = ${label}`);
   }
   await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1,-2', '--out', 'f.npy']), /--gd-times must be comma-separated times >= 0/);
-  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1', '--ridge', '1', '--out', 'f.npy']), /--ridge belongs to kernel ridge/);
+  await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1', '--rank', '5', '--out', 'f.npy']), /--rank belongs to kernel ridge/);
   await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--ridge', '1', '--out', 'f.npy', '--preconditioner', 'cholesky']), /nystrom, jacobi, pivoted-cholesky or none/);
   await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--ridge', '1', '--out', 'f.npy', '--pivot-block', '4']), /--pivot-block needs --preconditioner pivoted-cholesky/);
 });

@@ -11,6 +11,7 @@ writes DIR/extras.json: exact trace of K and Hutchinson's variance term (||K||_F
          predictions (I - exp(-tau K)) y (n x K) and Kx K^{-1} (I - exp(-tau K)) y (m x K), tau = LR t / (n K), by eigh
        DIR/gd-expm.f64: the training predictions again by scipy.sparse.linalg.expm_multiply (finite times only)
        DIR/sol.f64: (K + RIDGE I)^{-1} Y by numpy.linalg.solve
+       DIR/gd-reg-train.f64, DIR/gd-reg-test.f64: the same two with K + RIDGE I in place of K (diagReg)
 """
 import json
 import sys
@@ -51,18 +52,28 @@ for s in range(rank):
     diag[p] = 0.0
 L.astype("<f8").tofile(f"{d}/pchol.f64")
 
-w, V = np.linalg.eigh(K)
-c = V.T @ Y
-train, test, expm = [], [], []
-for t in times:
-    tau = lr * t / (n * k)
-    one_minus = np.ones_like(w) if np.isinf(tau) else -np.expm1(-tau * w)
-    train.append(V @ (one_minus[:, None] * c))
-    test.append(Kx @ (V @ ((one_minus / w)[:, None] * c)))
-    if not np.isinf(tau):
-        expm.append(Y - expm_multiply(-tau * K, Y))
-np.concatenate(train).astype("<f8").tofile(f"{d}/gd-train.f64")
-np.concatenate(test).astype("<f8").tofile(f"{d}/gd-test.f64")
+
+
+def flow(Kt):
+    w, V = np.linalg.eigh(Kt)
+    c = V.T @ Y
+    train, test = [], []
+    for t in times:
+        tau = lr * t / (n * k)
+        one_minus = np.ones_like(w) if np.isinf(tau) else -np.expm1(-tau * w)
+        train.append(V @ (one_minus[:, None] * c))
+        test.append(Kx @ (V @ ((one_minus / w)[:, None] * c)))
+    return np.concatenate(train), np.concatenate(test)
+
+
+train, test = flow(K)
+train.astype("<f8").tofile(f"{d}/gd-train.f64")
+test.astype("<f8").tofile(f"{d}/gd-test.f64")
+reg_train, reg_test = flow(K + ridge * np.eye(n))
+reg_train.astype("<f8").tofile(f"{d}/gd-reg-train.f64")
+reg_test.astype("<f8").tofile(f"{d}/gd-reg-test.f64")
+expm = [Y - expm_multiply(-(lr * t / (n * k)) * K, Y) for t in times if not np.isinf(t)]
+w = np.linalg.eigvalsh(K)
 np.linalg.solve(K + ridge * np.eye(n), Y).astype("<f8").tofile(f"{d}/sol.f64")
 np.concatenate(expm).astype("<f8").tofile(f"{d}/gd-expm.f64")
 json.dump({"trace": float(np.trace(K)), "hutchinsonK": hutchinson_term(K), "traceA": float(np.trace(A)), "hutchinsonA": hutchinson_term(A),

@@ -143,6 +143,7 @@ test('the tarball holds what an installed package needs and nothing of the tests
   const required = [
     'package.json', 'README.md', 'bin/ntk-lab.js', 'build/src/index.js', 'build/src/index.d.ts', 'build/src/cli/main.js', 'build/src/kernel/main.js',
     'widgets/labextension/package.json', `prebuilds/${PLATFORM_KEY}/ntk_linalg.node`, 'scripts/python-venv.sh', ...TUTORIALS.map((n) => `notebooks/${n}`),
+    'data/digits.arrow', 'src/tiles/ray/ntk_lab_ray/__main__.py', 'src/tiles/ray/ntk_lab_ray/driver.py',
   ];
   const absent = required.filter((f) => !entries.includes(f));
   assert.deepEqual(absent, [], `missing from the tarball: ${absent.join(', ')}`);
@@ -204,6 +205,25 @@ test("README's TypeScript example (\"Using it from TypeScript\") compiles agains
   const r = await run(process.execPath, [join(dir, 'out', 'example.mjs')], { cwd: dir, env: cleanEnv(), timeoutMs: 2 * 60_000 });
   t.diagnostic(`example ran in ${(r.ms / 1000).toFixed(1)} s; stdout: ${r.stdout.trim().split('\n').slice(0, 8).join(' | ')}`);
   assert.equal(r.code, 0, `the README example failed:\n${output(r)}`);
+});
+
+test('the installed package loads its digits, reads Parquet through hyparquet (an ES module) and runs its Ray driver', { skip }, (t) => {
+  needs('installed', 'npm install');
+  const parquet = join(REPO, 'test', 'fixtures', 'data', 'table.snappy.parquet');
+  const script = `const d = require('ntk-lab/data'); (async () => { const g = await d.loadDigits({ split: 0.25, seed: 1 }); ` +
+    `const p = await d.readParquet(${JSON.stringify(parquet)}); console.log(JSON.stringify({ rows: g.x.rows, cols: g.x.cols, train: g.train.x.rows, test: g.test.x.rows, parquet: p.x.rows })); })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: PROJECT, env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as Json;
+  t.diagnostic(JSON.stringify(got));
+  assert.equal(got.rows, 1797);
+  assert.equal(got.cols, 64);
+  assert.equal(got.train + got.test, 1797);
+  assert.ok(got.parquet > 0, 'the Parquet table has rows');
+  // The shipped Python driver imports from the installed package alone (ray is needed only to run a job).
+  const py = spawnSync(VENV_PYTHON, ['-m', 'ntk_lab_ray', '--help'], { cwd: PROJECT, env: cleanEnv({ PYTHONPATH: join(INSTALLED, 'src', 'tiles', 'ray') }), encoding: 'utf8', timeout: 60_000 });
+  assert.equal(py.status, 0, py.stderr);
+  assert.match(py.stdout, /usage: .*ntk_lab_ray/);
 });
 
 test("linalgInfo(): the native implementation ('openblas') from the shipped prebuilt addon", { skip }, (t) => {

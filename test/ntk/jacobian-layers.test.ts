@@ -259,3 +259,32 @@ test('ntkCost counts the new ops: pass FLOPs as counted by hand for these shapes
     assert.ok(cost.plan.includes('dw/depthwise_kernel: per-example gradients'), cost.plan);
   });
 });
+
+test('a frozen DepthwiseConv2D / Conv2DTranspose is a constant: the NTK is the JAX sum of the other components', async () => {
+  for (const [name, frozen] of [['depthwise_k2', 'dw1'], ['transpose_k2', 'up2']] as const) {
+    const fx = load(name);
+    await withModel(fx, async (model, x1, x2) => {
+      model.getLayer(frozen).trainable = false;
+      const r = await ntkLayerwise(model, x1, x2, { method: 'jacobian', outputs: 'full' });
+      assert.ok(r.components.every((c) => !c.label.startsWith(`${frozen}/`)), `${name}: no ${frozen} component`);
+      const ref = new Float64Array(r.ntk.values.length);
+      for (const [label, l] of Object.entries(fx.components.x1x2)) if (!label.startsWith(`${frozen}/`)) l.full.forEach((v, q) => (ref[q] += v));
+      assert.ok(relFrobenius(r.ntk.values, ref) <= 1e-5, `${name} frozen ${frozen}: ${relFrobenius(r.ntk.values, ref)}`);
+    });
+  }
+});
+
+test('LayerNormalization over another axis than the last keeps the generic path', async () => {
+  const start = tf.memory().numTensors;
+  const model = tfl.sequential({
+    layers: [tfl.layers.dense({ units: 4, inputShape: [3, 5], name: 'proj' }), tfl.layers.layerNormalization({ axis: 1, name: 'ln' }), tfl.layers.flatten(), tfl.layers.dense({ units: 1, name: 'head' })],
+  });
+  try {
+    const g = buildGraph(model);
+    assert.ok(g.nodes.some((n) => n.op instanceof TfLayerOp && n.op.layer === 'ln'));
+    assert.ok(!g.nodes.some((n) => n.op instanceof LayerNormOp));
+  } finally {
+    model.dispose();
+  }
+  assert.equal(tf.memory().numTensors, start);
+});

@@ -129,7 +129,9 @@ test("gamma's and beta's components equal central finite differences of the mode
         }
         for (let q = 0; q < n * k; q++) J[q * base.length + c] = (outs[0][q] - outs[1][q]) / (2 * h);
       }
-      const p = weights.map((t) => t.clone());
+      // Restore from the saved values: getWeights() returns the live variables, so a clone of them now would keep
+      // the last perturbation (and the next parameter's differences would be taken at a shifted point).
+      const p = weights.map((t, i) => (i === index ? tf.tensor(Float32Array.from(base), t.shape) : t.clone()));
       bn.setWeights(p);
       tf.dispose(p);
       const K = new Float64Array(n * k * n * k);

@@ -231,6 +231,7 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
   const { options, end } = storeOptions(values, () => stage);
   const op = await TileStoreOperator.open(dir, options);
   const cross = values.predict ? await TileStoreOperator.open(values.predict, { ...options }) : undefined;
+  let pivotBar: ReturnType<typeof progressBar> | undefined;
   try {
     const t0 = performance.now();
     const r = await kernelRidgeOnStore(op, y, {
@@ -242,7 +243,16 @@ export async function tilesSolve(argv: string[], out: Out): Promise<number> {
       maxIterations: values['max-iterations'] ? positiveInt('max-iterations', values['max-iterations'], 500) : undefined,
       seed: Number(values.seed),
       cross,
-      onIteration: (it) => (stage = `CG iteration ${it + 1}:`),
+      onIteration: (it) => {
+        pivotBar?.end();
+        pivotBar = undefined;
+        stage = `CG iteration ${it + 1}:`;
+      },
+      // The factor reads columns, not passes: a line of its own (pivots of rank).
+      onPivot: (done, rank) => {
+        pivotBar ??= progressBar('pivoted Cholesky pivots');
+        pivotBar.update(done, rank);
+      },
     });
     end();
     const ms = performance.now() - t0;

@@ -144,6 +144,8 @@ export interface PivotedCholeskyOptions {
   block?: number;
   /** Refuse an n x r factor over this many bytes (default 2 GiB). */
   maxBytes?: number;
+  /** After each pivot: (pivots so far, rank asked for, largest residual diagonal). */
+  onProgress?: (pivots: number, rank: number, residualMax: number) => void;
 }
 
 /** The factor itself, for inspection. */
@@ -188,8 +190,9 @@ export async function pivotedCholesky(source: ColumnSource, opts: PivotedCholesk
     return best;
   };
   outer: while (s < r) {
-    // Candidates: the `block` largest residual diagonals not yet pivots.
-    const order = Array.from(d.keys()).filter((i) => !used[i]).sort((a, b) => d[b] - d[a]).slice(0, Math.min(block, r - s));
+    // Candidates: the `block` largest residual diagonals not yet pivots (block 1: the argmax, no sort of n).
+    const first = argmax(d.keys());
+    const order = block === 1 ? (first >= 0 ? [first] : []) : Array.from(d.keys()).filter((i) => !used[i]).sort((a, b) => d[b] - d[a]).slice(0, Math.min(block, r - s));
     if (!order.length || d[order[0]] <= tol * top || !(d[order[0]] > 0)) break;
     const cols = await source.columns(order);
     const c = order.length;
@@ -215,6 +218,7 @@ export async function pivotedCholesky(source: ColumnSource, opts: PivotedCholesk
       const next = argmax(d.keys());
       residualMax.push(next >= 0 ? Math.max(0, d[next]) : 0);
       s++;
+      opts.onProgress?.(s, r, residualMax[s - 1]);
     }
   }
   const rank = s;

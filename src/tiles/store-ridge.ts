@@ -24,6 +24,8 @@ export interface StoreRidgeOptions {
   rank?: number;
   /** Pivoted Cholesky: pivot columns read together (default 1; see pivotedCholesky's `block`). */
   pivotBlock?: number;
+  /** Pivoted Cholesky: after each pivot (pivots so far, rank). */
+  onPivot?: (pivots: number, rank: number) => void;
   tol?: number;
   maxIterations?: number;
   seed?: number;
@@ -70,7 +72,7 @@ export async function kernelRidgeOnStore(train: TileStoreOperator, y: Matrix, op
   let pre: Preconditioner | undefined;
   if (kind === 'nystrom') pre = await nystromPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), seed: opts.seed });
   else if (kind === 'jacobi') pre = jacobiPreconditioner((await train.stats()).diagonal!, opts.ridge);
-  else if (kind === 'pivoted-cholesky') pre = await pivotedCholeskyPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), block: opts.pivotBlock });
+  else if (kind === 'pivoted-cholesky') pre = await pivotedCholeskyPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), block: opts.pivotBlock, onProgress: opts.onPivot });
   else if (kind !== 'none') throw new InvalidOptionError(`preconditioner must be 'nystrom', 'jacobi', 'pivoted-cholesky' or 'none', got '${String(kind)}'`);
   const cg = await conjugateGradient(train, y64, { ridge: opts.ridge, tol: opts.tol, maxIterations: opts.maxIterations, preconditioner: pre, onIteration: opts.onIteration, signal: opts.signal });
   const alpha = cg.solution;

@@ -165,3 +165,27 @@ test('functions that cannot take per-row parameters fall back (reason reported);
   }
   assert.equal(tf.memory().numTensors, start);
 });
+
+test('a function with the right values but a failing gradient for per-row parameters falls back (the probe runs the reverse pass too), no tensor left', async () => {
+  const W = tf.tensor(new Rng(8).normals32(D * 2), [D, 2]);
+  const x = gaussianRows(4, D, 9);
+  // Its gradient has the wrong shape with per-row parameters only, as tfjs-core 4.22's broadcast BatchMatMul does.
+  type Custom = Parameters<typeof tf.customGrad>[0];
+  const wrongGrad = tf.customGrad(((w: tf.Tensor) => ({ value: tf.mul(w, 1), gradFunc: (dy: tf.Tensor) => tf.sum(dy, 0) })) as unknown as Custom);
+  const twoForms = (p: tf.Tensor[], xt: tf.Tensor, w: (t: tf.Tensor) => tf.Tensor): tf.Tensor =>
+    tf.tidy(() => (p[0].rank === 2 ? tf.tanh(tf.matMul(xt as tf.Tensor2D, p[0] as tf.Tensor2D)) : tf.tanh(tf.squeeze(tf.matMul(tf.expandDims(xt, 1), w(p[0])), [1]))));
+  const good: PureModel = { apply: (p, xt) => twoForms(p, xt, (w) => w), params: [W] };
+  const bad: PureModel = { apply: (p, xt) => twoForms(p, xt, (w) => wrongGrad(w)), params: [W] };
+  try {
+    const ref = await ntk(good, x);
+    assert.match(ref.normalization, /batched reverse mode/);
+    const start = tf.memory().numTensors;
+    const c = await ntk(bad, x);
+    // tfjs-core leaves the tensors a failed reverse pass had saved; the probe disposes them.
+    assert.equal(tf.memory().numTensors, start, "tensors left by tfjs's failed reverse pass in the probe");
+    assert.match(c.normalization, /auto: not batched, since its gradient fails for parameters \[2, \.\.\.shape\]/);
+    assert.ok(relFrobenius(c.values, ref.values) <= 1e-6);
+  } finally {
+    W.dispose();
+  }
+});

@@ -28,6 +28,17 @@ function expandParams(params: readonly tf.Tensor[], rows: number): tf.Tensor[] {
   });
 }
 
+/**
+ * After a tf.grads that threw during its reverse pass: tfjs-core 4.22 leaves the tape set and the tensors its nodes
+ * saved for the reverse pass alive (5 tensors for a one-layer function); dispose them as a finished pass would.
+ */
+export function releaseFailedTape(): void {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) node.saved?.forEach((t) => t.dispose());
+  state.activeTape = null as unknown as typeof state.activeTape;
+}
+
 /** What the probe measured: null reason = vectorisable, with the bytes f's forward keeps per row. */
 export interface BatchedProbe {
   /** Why f cannot take parameters with a leading row axis (null: it can). */
@@ -69,7 +80,23 @@ export function probeBatched(m: PureModel, x: Float32Array, n: number, shape: nu
         scale = Math.max(scale, Math.abs(ref0[a]), Math.abs(ref1[a]));
       }
       if (!(diff <= AGREE * Math.max(scale, 1))) return [`with parameters [2, ...shape], row r is not f(params_r, x_r) (max difference ${diff.toExponential(2)})`, bytes];
-      return ['', bytes];
+      // The reverse pass too: a forward that works with per-row parameters may have a gradient that does not (tfjs-core
+      // 4.22's broadcast BatchMatMul); and what the tape keeps alive, measured inside it, sizes the blocks.
+      let kept = 0;
+      try {
+        const start = tf.memory().numBytes;
+        const gs = tf.grads((...q: tf.Tensor[]) => {
+          const out = m.apply(q, xs);
+          kept = Math.max(0, tf.memory().numBytes - start) / 2;
+          return out;
+        })(stacked, tf.onesLike(y));
+        const bad = gs.findIndex((g, t) => g.shape.length !== stacked[t].shape.length || g.shape.some((d, i) => d !== stacked[t].shape[i]));
+        if (bad >= 0) return [`the gradient of parameter ${bad} has shape [${gs[bad].shape.join(', ')}] for parameters [${stacked[bad].shape.join(', ')}]`, bytes];
+      } catch (e) {
+        releaseFailedTape();
+        return [`its gradient fails for parameters [2, ...shape] (${e instanceof Error ? e.message.split('\n')[0].slice(0, 120) : String(e)})`, bytes];
+      }
+      return ['', Math.max(bytes, kept)];
     });
     return { reason: reason === '' ? null : reason, forwardBytesPerRow };
   } catch (e) {

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError, UnsupportedModelError } from '../../errors';
 import { Factor } from './factors';
 import { sizeOf } from './ops/types';
-import { batchedBytesPerExample, probeBatched, pureFactorsBatched } from './pure-batched';
+import { batchedBytesPerExample, probeBatched, pureFactorsBatched, releaseFailedTape } from './pure-batched';
 
 /**
  * How per-example gradients of a pure function are formed. 'auto' (default): 'batched' when f passes the probe
@@ -108,6 +108,7 @@ export function pureFactors(m: PureModel, x: Float32Array, n: number, shape: num
   try {
     return plan.route === 'batched' ? pureFactorsBatched(m, x, n, shape, plan.outShape) : pureFactorsPerExample(m, x, n, shape, plan.outShape);
   } catch (e) {
+    releaseFailedTape();
     if (e instanceof Error && /not registered for backend/.test(e.message)) {
       throw new UnsupportedModelError(`f(params, x): tfjs cannot differentiate it on this backend (${e.message}); try useBackend('cpu')`);
     }

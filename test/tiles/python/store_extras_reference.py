@@ -6,6 +6,7 @@ reads  DIR/K.npy (float32 n x n training kernel), DIR/Kx.npy (float32 m x n cros
 writes DIR/extras.json: exact trace of K and Hutchinson's variance term (||K||_F^2 - sum K_ii^2), the dense test
          matrix's trace and its Hutchinson term; textbook greedy pivoted Cholesky pivots (rank RANK)
        DIR/A.f64: the dense n_a x n_a test matrix A = Q diag(1 / i) Q^T (Q Haar-orthogonal from seed 0)
+       DIR/B.f64: low rank plus noise, Q diag(20 spikes from 10 to 2, then 0.01) Q^T (same Q)
        DIR/pchol.f64: the pivoted-Cholesky factor L (n x RANK, row-major)
        DIR/gd-train.f64, DIR/gd-test.f64: for each time in TIMES (comma-separated, 'inf' allowed) the gradient-flow
          predictions (I - exp(-tau K)) y (n x K) and Kx K^{-1} (I - exp(-tau K)) y (m x K), tau = LR t / (n K), by eigh
@@ -39,6 +40,9 @@ lam = 1.0 / np.arange(1, na + 1)
 A = (Q * lam) @ Q.T
 A = 0.5 * (A + A.T)
 A.astype("<f8").tofile(f"{d}/A.f64")
+B = (Q * np.r_[np.linspace(10, 2, 20), np.full(na - 20, 0.01)]) @ Q.T
+B = 0.5 * (B + B.T)
+B.astype("<f8").tofile(f"{d}/B.f64")
 
 # Textbook greedy pivoted Cholesky (Harbrecht, Peters & Schneider 2012), float64, one column at a time.
 diag = np.diag(K).copy()
@@ -77,4 +81,5 @@ w = np.linalg.eigvalsh(K)
 np.linalg.solve(K + ridge * np.eye(n), Y).astype("<f8").tofile(f"{d}/sol.f64")
 np.concatenate(expm).astype("<f8").tofile(f"{d}/gd-expm.f64")
 json.dump({"trace": float(np.trace(K)), "hutchinsonK": hutchinson_term(K), "traceA": float(np.trace(A)), "hutchinsonA": hutchinson_term(A),
+           "traceB": float(np.trace(B)), "hutchinsonB": hutchinson_term(B),
            "pivots": piv, "eigMin": float(w[0]), "eigMax": float(w[-1])}, open(f"{d}/extras.json", "w"))

@@ -345,6 +345,7 @@ async function benchAttention(n: number): Promise<void> {
     console.log(`\n2c. Self-attention (pure function): T = ${T} tokens, d = h = ${d}, residual, mean-pooled dense(1); n = ${n}`);
     console.log(`route chosen: ${batched.K.normalization.replace(/^.*per-example gradients by /, '')}`);
     table(rows);
+    await benchPureMlp(200);
   } finally {
     net.dispose();
     x.dispose();
@@ -394,6 +395,26 @@ async function benchLayers(n: number): Promise<void> {
   } finally {
     model.dispose();
     x.dispose();
+  }
+}
+
+/**
+ * A pure two-layer tanh net 32-64-10 written for both parameter forms: batched vs per-example route (k = 10, trace
+ * layout; small, so that forming the gradients rather than their Gram dominates).
+ */
+async function benchPureMlp(n: number): Promise<void> {
+  const rng = new Rng(n + 41);
+  const shapes = [[32, 64], [64], [64, 10], [10]];
+  const params = shapes.map((s, t) => tf.tensor(rng.normals32(s.reduce((a, b) => a * b, 1), t % 2 ? 0.1 : 1 / Math.sqrt(s[0])), s));
+  const dense = (h: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+    w.rank === 2 ? tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), b) : tf.add(tf.squeeze(tf.matMul(tf.expandDims(h, 1), w), [1]), b);
+  const net = { apply: (p: tf.Tensor[], x: tf.Tensor) => tf.tidy(() => dense(tf.tanh(dense(x, p[0], p[1])), p[2], p[3])), params };
+  const x = tf.tensor(new Rng(n + 43).normals32(n * 32), [n, 32]);
+  try {
+    const [batched, single] = await alternated([() => ntk(net, x, undefined, { outputs: 'trace' }), () => ntk({ ...net, route: 'per-example' }, x, undefined, { outputs: 'trace' })]);
+    console.log(`pure MLP 32-64-10 (tanh), k = 10, n = ${n}, trace layout: batched ${batched.seconds.toFixed(3)} s, per-example ${single.seconds.toFixed(3)} s (${(single.seconds / batched.seconds).toFixed(2)}x), max rel diff ${maxRel(single.K.values, batched.K.values).toExponential(1)}`);
+  } finally {
+    tf.dispose([x, ...params]);
   }
 }
 

@@ -205,6 +205,26 @@ test('column access: K[:, js] and the diagonal from the store equal the assemble
   const cross = await TileStoreOperator.open(crossDir);
   await assert.rejects(cross.columns([0]), InvalidOptionError);
   await cross.close();
+  // Layout 'full' (k = 2: the 90 x 90 view, tiles of 20 examples = 40 view rows): columns against numpy on the assembled kernel.
+  const net = mlp({ inputDim: 4, widths: [16], outputDim: 2, seed: 7 });
+  const fd = path.join(dir, 'job-full');
+  try {
+    await planTileJob(fd, net, gaussianMatrix(45, 4, 8), undefined, { tile: 20, outputs: 'full' });
+  } finally {
+    net.dispose();
+  }
+  await runJob(fd);
+  const fj = await TileJob.open(fd);
+  await assembleJob(fj, path.join(dir, 'K-full.npy'));
+  await fj.dispose();
+  const full = await TileStoreOperator.open(fd);
+  const cols = [0, 39, 40, 89, 50];
+  const got = await full.columns(cols);
+  const diag = await full.diagonal();
+  await full.close();
+  const want = execFileSync(projectPython('numpy'), ['-c', `import numpy as np, sys; K = np.load(sys.argv[1]).astype(np.float64); K = K.reshape(K.shape[0], -1); ` +
+    `sys.stdout.write(' '.join(repr(float(v)) for v in np.concatenate([K[:, [${cols.join(',')}]].ravel(), np.diag(K)])))`, path.join(dir, 'K-full.npy')], { encoding: 'utf8' }).split(' ').map(Number);
+  assert.deepEqual([...got.data, ...diag], want);
 });
 
 test('pivoted Cholesky: factor and pivots equal the float64 textbook algorithm in numpy, from the store and from a dense matrix', async () => {

@@ -3,9 +3,10 @@
  * from ONE tfjs reverse pass. Each of the B k rows (row i*k + a: example i, output a) gets its own copy of the
  * parameters, given to f with a leading row axis ([B k, ...shape]); with the one-hot cotangent e_a on row i*k + a,
  * d/d(params of row r) of the summed outputs is that row's gradient alone, because row r's output depends on
- * its own copy only. That holds for functions written batch-polymorphically (tf.matMul broadcasts a [R, d, h]
- * weight over [R, T, d] inputs; a bias [R, h] adds to [R, h]); `probeBatched` checks it on two rows with distinct
- * parameters before the route is taken, else the per-example route of pure.ts is used.
+ * its own copy only. That holds for functions written for both forms (a batched tf.matMul of [R, T, d] by per-row
+ * weights [R, d, h]; a bias [R, h] adds to [R, h]: docs/architectures.md); `probeBatched` checks it, values and
+ * reverse pass, on two rows with distinct parameters before the route is taken, else pure.ts's per-example route
+ * is used. Costs: the B k parameter copies and their gradients (12 P bytes a row) besides f's own tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Factor } from './factors';

@@ -9,7 +9,8 @@ import { addonAvailable, selectImplementation } from '../../src/linalg/backend';
 import type { ActivationName } from '../../src/models/activations';
 import { accumulateLayer, biasActivation, mirrorLower, multiplyRows } from '../../src/ntk/explicit/elementwise';
 import { biasActivate, deactivate } from '../../src/ntk/jacobian/ops/bias-activation';
-import { im2col, im2colTs, makeWindow, type Padding } from '../../src/ntk/jacobian/ops/geometry';
+import { im2col, im2colTs } from '../../src/linalg/im2col';
+import { makeWindow, type Padding } from '../../src/ntk/jacobian/ops/geometry';
 import { Scratch } from '../../src/ntk/jacobian/ops/scratch';
 import { mulberry32 } from '../helpers/rng';
 

@@ -11,7 +11,7 @@ import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } 
 import { ShapeError } from '../../errors';
 import { addProductTransA } from './gemm';
 import { checkOutputSize, expectShape, output, readFloat32, wasmHost } from './host';
-import { patchRows, type PatchWindow } from './im2col';
+import { im2colRows, type Window } from '../../linalg/im2col';
 import { toChannelsLast } from './layout';
 
 /** Patch values (float32) one GEMM band holds at most: 4 MiB, a band of a few examples at MNIST-like sizes (measured: 2^18-2^20 fastest). */
@@ -38,7 +38,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }): Te
     xs = toChannelsLast(xs, n, cin, inH * inW);
     dys = toChannelsLast(dys, n, cout, outH * outW);
   }
-  const w: PatchWindow = {
+  const w: Window = {
     inH, inW, channels: cin, kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1,
     padTop: info.padInfo.top, padLeft: info.padInfo.left, outH, outW,
   };
@@ -56,7 +56,7 @@ export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }): Te
         const b = Math.floor(u / outH);
         const oy = u - b * outH;
         const rows = Math.min(outH - oy, u1 - u);
-        patchRows(w, oy, rows, xs, b * inH * inW * cin, patches, (u - u0) * rowFloats);
+        im2colRows(w, oy, rows, xs, b * inH * inW * cin, patches, (u - u0) * rowFloats);
         u += rows;
       }
       const m = (u1 - u0) * outW; // positions in this band

@@ -8,7 +8,8 @@
 import { biasActivate, deactivate, slopeTimes } from './bias-activation';
 import { ActivationName } from '../../../models';
 import { Factor } from '../factors';
-import { Window, col2im, im2col } from './geometry';
+import { type Window, im2col } from '../../../linalg/im2col';
+import { col2im } from './geometry';
 import { BilinearOp, BilinearShape } from './bilinear';
 import { profiled } from '../profile';
 import { Scratch } from './scratch';

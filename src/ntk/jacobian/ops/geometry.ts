@@ -1,29 +1,13 @@
 /**
  * Sliding-window geometry of convolutions and pooling on channels-last inputs, 1-D problems seen as 2-D with
- * height 1, and the im2col / col2im copies that turn a convolution into one matrix product. Output sizes and
- * paddings follow TensorFlow: 'valid' out = ceil((in - eff + 1) / s); 'same' out = ceil(in / s) with
+ * height 1, and the col2im copy that adds patch cotangents back (im2col and the Window type are in
+ * src/linalg/im2col.ts, shared with the wasm backend's filter gradients). Output sizes and paddings follow TensorFlow: 'valid' out = ceil((in - eff + 1) / s); 'same' out = ceil(in / s) with
  * floor(total / 2) padding before; 'causal' (Conv1D) pads eff - 1 before.
  */
 import { UnsupportedModelError } from '../../../errors';
-import { active } from '../../../linalg/backend';
+import type { Window } from '../../../linalg/im2col';
 
 export type Padding = 'valid' | 'same' | 'causal';
-
-export interface Window {
-  inH: number;
-  inW: number;
-  channels: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-}
 
 function axis(size: number, k: number, s: number, d: number, padding: Padding, layer: string): [number, number] {
   const eff = (k - 1) * d + 1;
@@ -66,69 +50,6 @@ export function makeWindow(p: {
     outH,
     outW,
   };
-}
-
-/**
- * Patches of one example: out [outH outW, kh kw channels], column (ky, kx, c) as a kernel [kh, kw, cin, cout]'s rows.
- * With unit horizontal dilation the kw x channels values of one kernel row are contiguous in both arrays.
- */
-export function im2col(w: Window, x: Float32Array, offset: number, out: Float32Array): void {
-  const { addon } = active();
-  // In C when the addon is loaded: the copy loop ran at ~190 ms of a ~660 ms CNN NTK (n = 500) in JavaScript.
-  if (addon) addon.im2col(packed(w), x, offset, out, 0);
-  else im2colTs(w, x, offset, out);
-}
-
-const packedWindows = new WeakMap<Window, Int32Array>();
-
-/** The window's numbers in the addon's order (cached per window: im2col runs once per example). */
-function packed(w: Window): Int32Array {
-  let p = packedWindows.get(w);
-  if (!p) {
-    p = Int32Array.of(w.inH, w.inW, w.channels, w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.padTop, w.padLeft, w.outH, w.outW);
-    packedWindows.set(w, p);
-  }
-  return p;
-}
-
-/** im2col in TypeScript (no addon), the reference of the addon's copy (test/ntk/elementwise.test.ts). */
-export function im2colTs(w: Window, x: Float32Array, offset: number, out: Float32Array): void {
-  const { inH, inW, channels: c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW } = w;
-  let o = 0;
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      const ix0 = ox * sw - padLeft;
-      for (let ky = 0; ky < kh; ky++) {
-        const iy = oy * sh - padTop + ky * dh;
-        if (iy < 0 || iy >= inH) {
-          out.fill(0, o, o + kw * c);
-          o += kw * c;
-          continue;
-        }
-        const row = offset + iy * inW * c;
-        if (dw === 1 && ix0 >= 0 && ix0 + kw <= inW) {
-          const src = row + ix0 * c;
-          const len = kw * c;
-          // A memcpy (set of a view) beats an element loop ~3x from a few dozen values on.
-          if (len >= 32) out.set(x.subarray(src, src + len), o);
-          else for (let q = 0; q < len; q++) out[o + q] = x[src + q];
-          o += len;
-          continue;
-        }
-        for (let kx = 0; kx < kw; kx++) {
-          const ix = ix0 + kx * dw;
-          if (ix < 0 || ix >= inW) {
-            for (let ch = 0; ch < c; ch++) out[o + ch] = 0;
-          } else {
-            const src = row + ix * c;
-            if (c >= 32) out.set(x.subarray(src, src + c), o);
-            else for (let ch = 0; ch < c; ch++) out[o + ch] = x[src + ch];
-          }
-          o += c;
-        }
-      }
-    }
-  }
 }
 
 /** Adds patch cotangents cols [outH outW, kh kw channels] back onto one example's input cotangent (col2im). */

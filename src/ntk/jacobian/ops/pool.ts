@@ -3,7 +3,7 @@
  * the index of the input it came from (the first maximum), so both modes are a gather / scatter; average
  * pooling divides by the number of inputs inside the window (padding excluded, as TensorFlow).
  */
-import { Window } from './geometry';
+import type { Window } from '../../../linalg/im2col';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 

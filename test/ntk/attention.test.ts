@@ -7,31 +7,16 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError } from '../../src/errors';
 import { selfAttention } from '../../src/models';
 import { ntk, ntkLayerwise, ntkVp } from '../../src/ntk';
 import { Rng } from '../../src/random';
-import { fromFull, relFrobenius } from '../helpers/finite-differences';
+import { relFrobenius } from '../helpers/finite-differences';
+import { type Values, assertAllMatchFixture, kernelTimes, loadFixture, withFixtureModel } from '../helpers/jacobian-fixtures';
 import { setupBackend } from '../helpers/setup';
 
-interface Values {
-  shape: number[];
-  values: number[];
-}
-type Layouts = { full: number[]; trace: number[] };
-interface Fixture {
-  k: number;
-  weights: Record<string, Values>;
-  x1: Values;
-  x2: Values;
-  ntk: Record<'x1x1' | 'x1x2', Layouts>;
-  components: Record<'x1x1' | 'x1x2', Record<string, Layouts>>;
-}
-
-const fx = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/jacobian-attention/self_attention_k2.json'), 'utf8')) as Fixture;
+const fx = loadFixture('jacobian-attention/self_attention_k2.json');
 const T = fx.x1.shape[1];
 const D = fx.x1.shape[2];
 const H = fx.weights.query.shape[1];
@@ -113,49 +98,22 @@ function fdJacobians(xs: Values, k: number, step = 1e-6): Float64Array[][] {
 before(setupBackend);
 
 test('attention: NTK and every component within 1e-5 of JAX float64 (full/trace/diagonal, symmetric and cross), by the batched route; ntkVp = K v', async (t) => {
-  const start = tf.memory().numTensors;
-  const net = build();
-  const x1 = tf.tensor(fx.x1.values, fx.x1.shape);
-  const x2 = tf.tensor(fx.x2.values, fx.x2.shape);
-  try {
-    let worst = 0;
-    for (const pair of ['x1x1', 'x1x2'] as const) {
-      const n1 = fx.x1.shape[0];
-      const n2 = pair === 'x1x1' ? n1 : fx.x2.shape[0];
-      for (const layout of ['full', 'trace', 'diagonal'] as const) {
-        const r = await ntkLayerwise(net, x1, pair === 'x1x2' ? x2 : undefined, { outputs: layout });
-        assert.match(r.ntk.normalization, /batched reverse mode/);
-        const ref = (l: Layouts): ArrayLike<number> => (layout === 'diagonal' ? fromFull(Float64Array.from(l.full), n1, n2, fx.k, 'diagonal') : l[layout]);
-        assert.ok(relFrobenius(r.ntk.values, ref(fx.ntk[pair])) <= 1e-5, `${pair} ${layout} NTK`);
-        assert.deepEqual(r.components.map((c) => c.label), net.paramLabels);
-        for (const c of r.components) {
-          const e = relFrobenius(c.values, ref(fx.components[pair][c.label]));
-          worst = Math.max(worst, e);
-          assert.ok(e <= 1e-5, `${pair} ${layout} ${c.label}: ${e}`);
-        }
-      }
-    }
-    t.diagnostic(`worst component relative error vs JAX ${worst.toExponential(2)}`);
-    const n = fx.x1.shape[0];
-    const k = fx.k;
+  await withFixtureModel(fx, build, async (net, x1, x2) => {
+    await assertAllMatchFixture(t, fx, x2, ['full', 'trace', 'diagonal'], 1e-5, async (other, layout) => {
+      const r = await ntkLayerwise(net, x1, other, { outputs: layout });
+      assert.match(r.ntk.normalization, /batched reverse mode/);
+      assert.deepEqual(r.components.map((c) => c.label), net.paramLabels);
+      return r;
+    }, 'vs JAX');
+    const nk = fx.x1.shape[0] * fx.k;
     const full = await ntk(net, x1, undefined, { outputs: 'full' });
-    const v = new Rng(9).normals32(n * k);
-    const kv = new Float64Array(n * k);
-    for (let a = 0; a < n * k; a++) for (let b = 0; b < n * k; b++) kv[a] += full.values[a * n * k + b] * v[b];
-    assert.ok(relFrobenius(await ntkVp(net, x1, v), kv) <= 1e-5);
-  } finally {
-    net.dispose();
-    tf.dispose([x1, x2]);
-  }
-  assert.equal(tf.memory().numTensors, start);
+    const v = new Rng(9).normals32(nk);
+    assert.ok(relFrobenius(await ntkVp(net, x1, v), kernelTimes(full.values, v, nk)) <= 1e-5);
+  });
 });
 
 test('attention: every component within 1e-5 of central finite differences of a float64 loop implementation (cross kernel)', async (t) => {
-  const start = tf.memory().numTensors;
-  const net = build();
-  const x1 = tf.tensor(fx.x1.values, fx.x1.shape);
-  const x2 = tf.tensor(fx.x2.values, fx.x2.shape);
-  try {
+  await withFixtureModel(fx, build, async (net, x1, x2) => {
     const k = fx.k;
     const j1 = fdJacobians(fx.x1, k);
     const j2 = fdJacobians(fx.x2, k);
@@ -179,11 +137,7 @@ test('attention: every component within 1e-5 of central finite differences of a 
       assert.ok(e <= 1e-5, `${c.label}: ${e}`);
     });
     t.diagnostic(`worst component relative error vs finite differences ${worst.toExponential(2)}`);
-  } finally {
-    net.dispose();
-    tf.dispose([x1, x2]);
-  }
-  assert.equal(tf.memory().numTensors, start);
+  });
 });
 
 test('attention: without the residual it still matches the per-example route; bad options and inputs are refused', async () => {

@@ -9,8 +9,6 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { chooseNtkMethod, ntkCost, ntkLayerwise, ntkVp } from '../../src/ntk';
@@ -21,28 +19,11 @@ import { LayerNormOp } from '../../src/ntk/jacobian/ops/layer-norm';
 import { LinearOp } from '../../src/ntk/jacobian/ops/linear';
 import { TfLayerOp } from '../../src/ntk/jacobian/ops/tf-layer';
 import { Rng } from '../../src/random';
-import { fromFull, relFrobenius } from '../helpers/finite-differences';
+import { relFrobenius } from '../helpers/finite-differences';
+import { type Fixture, assertAllMatchFixture, buildFixtureModel, fdComponent, kernelTimes, loadFixture, withFixtureModel } from '../helpers/jacobian-fixtures';
 import { setupBackend } from '../helpers/setup';
 
-type LayerSpec = { class: string; name: string } & Record<string, unknown>;
-interface Values {
-  shape: number[];
-  values: number[];
-}
-type Layouts = { full: number[]; trace: number[] };
-interface Fixture {
-  name: string;
-  k: number;
-  layers: LayerSpec[];
-  weights: Record<string, Values>;
-  x1: Values;
-  x2: Values;
-  ntk: Record<'x1x1' | 'x1x2', Layouts>;
-  components: Record<'x1x1' | 'x1x2', Record<string, Layouts>>;
-}
-
-const dir = path.resolve(__dirname, '../../../test/fixtures/jacobian-layers2');
-const load = (name: string): Fixture => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8')) as Fixture;
+const load = (name: string): Fixture => loadFixture(`jacobian-layers2/${name}.json`);
 
 /** Each fixture, the layers whose parameters are checked by finite differences, and the op kinds it must contain. */
 const CASES = [
@@ -52,21 +33,6 @@ const CASES = [
   { name: 'layernorm_k2', fd: ['ln1', 'ln2'], kinds: [LayerNormOp] },
   { name: 'mixed_functional_k2', fd: ['sep', 'dw', 'ln', 'up'], kinds: [DepthwiseOp, LinearOp, LayerNormOp, ConvTransposeOp] },
 ] as const;
-
-function layer(s: LayerSpec): tfl.layers.Layer {
-  const { class: cls, ...args } = s;
-  const make: Record<string, (a: never) => tfl.layers.Layer> = {
-    DepthwiseConv2D: tfl.layers.depthwiseConv2d,
-    SeparableConv2D: tfl.layers.separableConv2d,
-    Conv2DTranspose: tfl.layers.conv2dTranspose,
-    LayerNormalization: tfl.layers.layerNormalization,
-    Activation: tfl.layers.activation,
-    Flatten: tfl.layers.flatten,
-    Dense: tfl.layers.dense,
-  };
-  if (!make[cls]) throw new Error(`fixture layer class ${cls}`);
-  return make[cls](args as never);
-}
 
 /** The functional fixture's network (make_mixed in the fixture script). */
 function mixed(): tfl.LayersModel {
@@ -83,33 +49,9 @@ function mixed(): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: S(tfl.layers.dense({ units: 2, name: 'head' }).apply(cat)) });
 }
 
-function build(fx: Fixture): tfl.LayersModel {
-  const model = fx.layers.length ? tfl.sequential({ layers: fx.layers.map(layer) }) : mixed();
-  const tensors = model.weights.map((w) => {
-    const ref = fx.weights[w.originalName];
-    assert.ok(ref, `${fx.name}: weight ${w.originalName} in the fixture`);
-    assert.deepEqual(w.shape, ref.shape, `${fx.name}: shape of ${w.originalName}`);
-    return tf.tensor(ref.values, ref.shape);
-  });
-  model.setWeights(tensors);
-  tf.dispose(tensors);
-  return model;
-}
-
-/** Runs fn on the fixture's model and inputs, disposing them after; asserts the tensor count is back to its start. */
-async function withModel(fx: Fixture, fn: (model: tfl.LayersModel, x1: tf.Tensor, x2: tf.Tensor) => Promise<void>): Promise<void> {
-  const start = tf.memory().numTensors;
-  const model = build(fx);
-  const x1 = tf.tensor(fx.x1.values, fx.x1.shape);
-  const x2 = tf.tensor(fx.x2.values, fx.x2.shape);
-  try {
-    await fn(model, x1, x2);
-  } finally {
-    model.dispose();
-    tf.dispose([x1, x2]);
-  }
-  assert.equal(tf.memory().numTensors, start, `${fx.name}: tensors back to their start`);
-}
+/** Runs fn on the fixture's model and inputs (tensors back to their start after). */
+const withModel = (fx: Fixture, fn: (model: tfl.LayersModel, x1: tf.Tensor, x2: tf.Tensor) => Promise<void>): Promise<void> =>
+  withFixtureModel(fx, () => buildFixtureModel(fx, mixed), fn);
 
 before(setupBackend);
 
@@ -133,77 +75,10 @@ test('NTK and every component within 1e-5 of JAX (float64), full/trace/diagonal,
   for (const c of CASES) {
     const fx = load(c.name);
     await withModel(fx, async (model, x1, x2) => {
-      let worst = 0;
-      for (const pair of ['x1x1', 'x1x2'] as const) {
-        const n1 = fx.x1.shape[0];
-        const n2 = pair === 'x1x1' ? n1 : fx.x2.shape[0];
-        for (const layout of ['full', 'trace', 'diagonal'] as const) {
-          const r = await ntkLayerwise(model, x1, pair === 'x1x2' ? x2 : undefined, { method: 'jacobian', outputs: layout });
-          const ref = (l: Layouts): ArrayLike<number> => (layout === 'diagonal' ? fromFull(Float64Array.from(l.full), n1, n2, fx.k, 'diagonal') : l[layout]);
-          const e = relFrobenius(r.ntk.values, ref(fx.ntk[pair]));
-          assert.ok(e <= 1e-5, `${c.name} ${pair} ${layout} NTK: ${e}`);
-          assert.equal(r.components.length, Object.keys(fx.components[pair]).length);
-          for (const comp of r.components) {
-            const ec = relFrobenius(comp.values, ref(fx.components[pair][comp.label]));
-            worst = Math.max(worst, ec);
-            assert.ok(ec <= 1e-5, `${c.name} ${pair} ${layout} ${comp.label}: ${ec}`);
-          }
-        }
-      }
-      t.diagnostic(`${c.name}: worst component relative error ${worst.toExponential(2)}`);
+      await assertAllMatchFixture(t, fx, x2, ['full', 'trace', 'diagonal'], 1e-5, (other, layout) => ntkLayerwise(model, x1, other, { method: 'jacobian', outputs: layout }), c.name);
     });
   }
 });
-
-/**
- * J of one weight tensor by central differences of model.predict (float32) with one Richardson step,
- * (4 D(h/2) - D(h)) / 3 at h = 2e-2, contracted to J J^T ('full'). Error budget: truncation O(h^4) ~ 1e-7 for
- * these smooth networks; float32 rounding of outputs of size ~1 is ~6e-8 / h ~ 1e-5 per Jacobian entry, more
- * where a tensor's Jacobian is small against the outputs (a bias feeding a normalisation): measured 1.4e-5 to
- * 4.3e-4 per model's worst component, hence 1e-3 (a float64 route is the JAX fixture, at 1e-5).
- */
-function fdComponent(model: tfl.LayersModel, layerName: string, index: number, x: tf.Tensor, n: number, k: number): Float64Array {
-  const lyr = model.getLayer(layerName);
-  // Copies: getWeights() returns the variables themselves, whose values setWeights replaces.
-  const saved = lyr.getWeights().map((t) => ({ values: Float32Array.from(t.dataSync()), shape: t.shape }));
-  const set = (values: (i: number) => Float32Array): void => {
-    const p = saved.map((w, i) => tf.tensor(values(i), w.shape));
-    lyr.setWeights(p);
-    tf.dispose(p);
-  };
-  const base = saved[index].values;
-  const size = base.length;
-  const J = new Float64Array(n * k * size);
-  const predictAt = (c: number, v: number): Float32Array => {
-    const w = Float32Array.from(base);
-    w[c] = v;
-    set((i) => (i === index ? w : saved[i].values));
-    return tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync() as Float32Array).slice();
-  };
-  /** (f(w + h) - f(w - h)) / (the float32 step actually applied), output q. */
-  const central = (c: number, h: number): Float64Array => {
-    const up = Math.fround(base[c] + h);
-    const down = Math.fround(base[c] - h);
-    const [a, b] = [predictAt(c, up), predictAt(c, down)];
-    return Float64Array.from(a, (v, q) => (v - b[q]) / (up - down));
-  };
-  const h = 2e-2;
-  for (let c = 0; c < size; c++) {
-    const d1 = central(c, h);
-    const d2 = central(c, h / 2);
-    for (let q = 0; q < n * k; q++) J[q * size + c] = (4 * d2[q] - d1[q]) / 3;
-  }
-  set((i) => saved[i].values);
-  const K = new Float64Array(n * k * n * k);
-  for (let a = 0; a < n * k; a++)
-    for (let b = 0; b <= a; b++) {
-      let s = 0;
-      for (let c = 0; c < size; c++) s += J[a * size + c] * J[b * size + c];
-      K[a * n * k + b] = s;
-      K[b * n * k + a] = s;
-    }
-  return K;
-}
 
 test("each new layer's components equal central finite differences of the tfjs model's own predictions (1e-3)", async (t) => {
   for (const c of CASES) {
@@ -236,9 +111,7 @@ test('ntkVp (reverse sums and forward mode through the new ops) equals K v', asy
       const n = fx.x1.shape[0];
       const k = fx.k;
       const v = new Rng(7).normals32(n * k);
-      const full = Float64Array.from(fx.ntk.x1x1.full);
-      const kv = new Float64Array(n * k);
-      for (let a = 0; a < n * k; a++) for (let b = 0; b < n * k; b++) kv[a] += full[a * n * k + b] * v[b];
+      const kv = kernelTimes(fx.ntk.x1x1.full, v, n * k);
       const tv = await ntkVp(model, x1, v);
       assert.ok(relFrobenius(tv, kv) <= 1e-5, `${c.name}: ${relFrobenius(tv, kv)}`);
     });

@@ -9,104 +9,33 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidOptionError } from '../../src/errors';
 import { chooseNtkMethod, ntk, ntkCost, ntkLayerwise } from '../../src/ntk';
 import { Rng } from '../../src/random';
-import { fromFull, relFrobenius } from '../helpers/finite-differences';
+import { relFrobenius } from '../helpers/finite-differences';
+import { assertAllMatchFixture, buildFixtureModel, loadFixtures, withFixtureModel } from '../helpers/jacobian-fixtures';
 import { setupBackend } from '../helpers/setup';
 
-type LayerSpec = { class: string; name: string } & Record<string, unknown>;
-interface Values {
-  shape: number[];
-  values: number[];
-}
-type Layouts = { full: number[]; trace: number[] };
-interface Fixture {
-  name: string;
-  k: number;
-  layers: LayerSpec[];
-  weights: Record<string, Values>;
-  x1: Values;
-  x2: Values;
-  ntk: Record<'x1x1' | 'x1x2', Layouts>;
-  components: Record<'x1x1' | 'x1x2', Record<string, Layouts>>;
-}
-
-const dir = path.resolve(__dirname, '../../../test/fixtures/jacobian-conv');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-
-function layer(s: LayerSpec): tfl.layers.Layer {
-  const { class: cls, ...args } = s;
-  if (cls === 'Conv2D') return tfl.layers.conv2d(args as never);
-  if (cls === 'Conv1D') return tfl.layers.conv1d(args as never);
-  if (cls === 'Flatten') return tfl.layers.flatten(args as never);
-  if (cls === 'Dense') return tfl.layers.dense(args as never);
-  throw new Error(`fixture layer class ${cls}`);
-}
-
-function build(fx: Fixture): tfl.Sequential {
-  const model = tfl.sequential({ layers: fx.layers.map(layer) });
-  const tensors = model.layers.flatMap((l) =>
-    l.weights.map((w) => {
-      const ref = fx.weights[`${l.name}/${w.originalName.slice(w.originalName.lastIndexOf('/') + 1)}`];
-      assert.ok(ref, `weight ${w.name} in the fixture`);
-      return tf.tensor(ref.values, ref.shape);
-    }),
-  );
-  model.setWeights(tensors);
-  tf.dispose(tensors);
-  return model;
-}
-
-/** The fixture's reference of one tensor (or the NTK) in a layout; 'diagonal' from 'full'. */
-function reference(ref: Layouts, layout: 'full' | 'trace' | 'diagonal', n1: number, n2: number, k: number): ArrayLike<number> {
-  if (layout === 'diagonal') return fromFull(Float64Array.from(ref.full), n1, n2, k, 'diagonal');
-  return ref[layout];
-}
+const fixtures = loadFixtures('jacobian-conv');
 
 before(setupBackend);
 
-test('two convolution-route fixtures are present', () => assert.equal(files.length, 2));
+test('two convolution-route fixtures are present', () => assert.equal(fixtures.length, 2));
 
-for (const file of files) {
-  const fx = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Fixture;
+for (const fx of fixtures) {
   describe(`fixture ${fx.name}`, () => {
     for (const route of ['gradients', 'structured'] as const) {
       test(`route '${route}': NTK and every component within 1e-5 of JAX, full/trace/diagonal, symmetric and cross`, async (t) => {
-        const start = tf.memory().numTensors;
-        const model = build(fx);
-        const x1 = tf.tensor(fx.x1.values, fx.x1.shape);
-        const x2 = tf.tensor(fx.x2.values, fx.x2.shape);
-        try {
-          let worst = 0;
-          for (const pair of ['x1x1', 'x1x2'] as const) {
-            const n1 = fx.x1.shape[0];
-            const n2 = pair === 'x1x1' ? n1 : fx.x2.shape[0];
-            for (const layout of ['full', 'trace', 'diagonal'] as const) {
-              const r = await ntkLayerwise(model, x1, pair === 'x1x2' ? x2 : undefined, { method: 'jacobian', outputs: layout, convolutions: route });
-              // Every weight over several positions took the route asked for, and the kernel says so.
-              assert.match(r.ntk.normalization, new RegExp(`c2/kernel ${route}`));
-              const e = relFrobenius(r.ntk.values, reference(fx.ntk[pair], layout, n1, n2, fx.k));
-              assert.ok(e <= 1e-5, `${pair} ${layout} NTK: ${e}`);
-              for (const c of r.components) {
-                const ref = fx.components[pair][c.label];
-                assert.ok(ref, `component ${c.label} in the fixture`);
-                const ec = relFrobenius(c.values, reference(ref, layout, n1, n2, fx.k));
-                worst = Math.max(worst, ec);
-                assert.ok(ec <= 1e-5, `${pair} ${layout} ${c.label}: ${ec}`);
-              }
-            }
-          }
-          t.diagnostic(`worst component relative error ${worst.toExponential(2)}`);
-        } finally {
-          model.dispose();
-          tf.dispose([x1, x2]);
-        }
-        assert.equal(tf.memory().numTensors, start);
+        await withFixtureModel(fx, () => buildFixtureModel(fx), async (model, x1, x2) => {
+          await assertAllMatchFixture(t, fx, x2, ['full', 'trace', 'diagonal'], 1e-5, async (other, layout) => {
+            const r = await ntkLayerwise(model, x1, other, { method: 'jacobian', outputs: layout, convolutions: route });
+            // Every weight over several positions took the route asked for, and the kernel says so.
+            assert.match(r.ntk.normalization, new RegExp(`c2/kernel ${route}`));
+            return r;
+          });
+        });
       });
     }
   });

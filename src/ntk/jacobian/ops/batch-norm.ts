@@ -4,8 +4,8 @@
  * Per-example gradients are 'rows' factors of C values each: d gamma_c = sum_p xhat(p, c) d(p, c), d beta_c =
  * sum_p d(p, c), formed in one pass over the cotangents (the generic tfjs path takes one reverse pass per example).
  */
-import { Factor } from '../factors';
 import { Scratch } from './scratch';
+import { scaleShiftGradients } from './scale-shift';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
 export interface BatchNormSpec {
@@ -74,34 +74,9 @@ export class BatchNormOp implements Op {
     }
     const out: BackwardResult = { dIn: [dIn] };
     if (args.params === 'none' || !this.params.length) return out;
-    // Per (example, output) row r: gamma's gradient sum_p xhat d, beta's sum_p d.
-    const rows = n * stack;
-    const gG = this.hasGamma ? this.scratch.zeros('gamma', rows * C) : null;
-    const gB = this.hasBeta ? this.scratch.zeros('beta', rows * C) : null;
-    const x = this.input!;
-    const { mean, inv } = this;
-    for (let r = 0; r < rows; r++) {
-      const xi = Math.floor(r / stack) * size;
-      const di = r * size;
-      const o = r * C;
-      for (let p = 0; p < size; p += C) {
-        for (let c = 0; c < C; c++) {
-          const d = dOut[di + p + c];
-          if (gG) gG[o + c] += (x[xi + p + c] - mean[c]) * inv[c] * d;
-          if (gB) gB[o + c] += d;
-        }
-      }
-    }
-    const grads = [gG, gB].filter((g): g is Float32Array => g !== null);
-    if (args.params === 'factors') {
-      out.factors = grads.map((g): Factor => ({ kind: 'rows', n, k: stack, g, cols: C }));
-    } else {
-      out.sums = grads.map((g) => {
-        const s = new Float32Array(C);
-        for (let r = 0; r < rows; r++) for (let c = 0; c < C; c++) s[c] += g[r * C + c];
-        return s;
-      });
-    }
+    const gG = this.hasGamma ? this.scratch.zeros('gamma', n * stack * C) : null;
+    const gB = this.hasBeta ? this.scratch.zeros('beta', n * stack * C) : null;
+    Object.assign(out, scaleShiftGradients(args, { x: this.input!, mean: this.mean, inv: this.inv }, P, C, gG, gB));
     return out;
   }
 

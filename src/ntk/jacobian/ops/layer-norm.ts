@@ -5,8 +5,8 @@
  * x: the input cotangent is r (g - mean(g) - xhat mean(g xhat)) with g = gamma d. Per-example gradients are
  * 'rows' factors of C values: d gamma = sum_p xhat(p) d(p), d beta = sum_p d(p).
  */
-import { Factor } from '../factors';
 import { Scratch } from './scratch';
+import { scaleShiftGradients } from './scale-shift';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
 export interface LayerNormSpec {
@@ -105,29 +105,7 @@ export class LayerNormOp implements Op {
     if (args.params === 'none' || !this.params.length) return out;
     const gG = this.spec.labels.gamma ? this.scratch.zeros('gamma', rows * C) : null;
     const gB = this.spec.labels.beta ? this.scratch.zeros('beta', rows * C) : null;
-    for (let row = 0; row < rows; row++) {
-      const i = Math.floor(row / stack);
-      const o = row * C;
-      for (let p = 0; p < P; p++) {
-        const d0 = (row * P + p) * C;
-        const h0 = (i * P + p) * C;
-        for (let c = 0; c < C; c++) {
-          const d = dOut[d0 + c];
-          if (gG) gG[o + c] += xhat[h0 + c] * d;
-          if (gB) gB[o + c] += d;
-        }
-      }
-    }
-    const grads = [gG, gB].filter((g): g is Float32Array => g !== null);
-    if (args.params === 'factors') {
-      out.factors = grads.map((g): Factor => ({ kind: 'rows', n, k: stack, g, cols: C }));
-    } else {
-      out.sums = grads.map((g) => {
-        const s = new Float32Array(C);
-        for (let row = 0; row < rows; row++) for (let c = 0; c < C; c++) s[c] += g[row * C + c];
-        return s;
-      });
-    }
+    Object.assign(out, scaleShiftGradients(args, { xhat }, P, C, gG, gB));
     return out;
   }
 

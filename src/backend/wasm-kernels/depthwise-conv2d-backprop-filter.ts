@@ -8,6 +8,7 @@
 import { backend_util, DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
 import type { DepthwiseConv2dNativeBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors';
+import { depthwiseTaps } from './depthwise-taps';
 import { checkOutputSize, expectShape, output, readFloat32, wasmHost } from './host';
 
 const NAME = DepthwiseConv2dNativeBackpropFilter;
@@ -25,33 +26,24 @@ export const depthwiseConv2dNativeBackpropFilter: KernelFunc = ({ inputs, backen
   checkOutputSize(NAME, filterShape);
   const xs = readFloat32(NAME, 'x', host, x);
   const dys = readFloat32(NAME, 'dy', host, dy);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { filterHeight: kh, filterWidth: kw } = info;
   const M = cout / cin;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const taps = depthwiseTaps(info);
   const acc = new Float64Array(kh * kw * cout); // [ky, kx, c, m] = [ky, kx, c M + m]: dy's channel order
   for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const dyOff = ((b * outH + oy) * outW + ox) * cout;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - top + ky * dh;
-          if (iy < 0 || iy >= inH) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - left + kx * dw;
-            if (ix < 0 || ix >= inW) continue;
-            const xOff = ((b * inH + iy) * inW + ix) * cin;
-            const wOff = (ky * kw + kx) * cout;
-            if (M === 1) {
-              for (let c = 0; c < cin; c++) acc[wOff + c] += xs[xOff + c] * dys[dyOff + c];
-            } else {
-              for (let c = 0; c < cin; c++) {
-                const xv = xs[xOff + c];
-                const q0 = c * M;
-                for (let m = 0; m < M; m++) acc[wOff + q0 + m] += xv * dys[dyOff + q0 + m];
-              }
-            }
-          }
+    const dyB = b * outH * outW * cout;
+    const xB = b * inH * inW * cin;
+    for (let t = 0; t < taps.length; t += 3) {
+      const dyOff = dyB + taps[t];
+      const xOff = xB + taps[t + 1];
+      const wOff = taps[t + 2];
+      if (M === 1) {
+        for (let c = 0; c < cin; c++) acc[wOff + c] += xs[xOff + c] * dys[dyOff + c];
+      } else {
+        for (let c = 0; c < cin; c++) {
+          const xv = xs[xOff + c];
+          const q0 = c * M;
+          for (let m = 0; m < M; m++) acc[wOff + q0 + m] += xv * dys[dyOff + q0 + m];
         }
       }
     }

@@ -7,6 +7,7 @@
 import { backend_util, DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
 import type { DepthwiseConv2dNativeBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ShapeError } from '../../errors';
+import { depthwiseTaps } from './depthwise-taps';
 import { checkOutputSize, expectShape, output, readFloat32, wasmHost } from './host';
 
 const NAME = DepthwiseConv2dNativeBackpropInput;
@@ -27,37 +28,26 @@ export const depthwiseConv2dNativeBackpropInput: KernelFunc = ({ inputs, backend
   checkOutputSize(NAME, inputShape);
   const dys = readFloat32(NAME, 'dy', host, dy);
   const ws = readFloat32(NAME, 'filter', host, filter);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
   const M = cout / cin;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const taps = depthwiseTaps(info);
   const size = inH * inW * cin;
   const dx = new Float32Array(n * size);
   const acc = new Float64Array(size); // one example's sums
   for (let b = 0; b < n; b++) {
     acc.fill(0);
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const dyOff = ((b * outH + oy) * outW + ox) * cout;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * sh - top + ky * dh;
-          if (iy < 0 || iy >= inH) continue;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - left + kx * dw;
-            if (ix < 0 || ix >= inW) continue;
-            const xOff = (iy * inW + ix) * cin;
-            const wOff = (ky * kw + kx) * cout;
-            if (M === 1) {
-              for (let c = 0; c < cin; c++) acc[xOff + c] += dys[dyOff + c] * ws[wOff + c];
-            } else {
-              for (let c = 0; c < cin; c++) {
-                const q0 = c * M;
-                let s = 0;
-                for (let m = 0; m < M; m++) s += dys[dyOff + q0 + m] * ws[wOff + q0 + m];
-                acc[xOff + c] += s;
-              }
-            }
-          }
+    const dyB = b * outH * outW * cout;
+    for (let t = 0; t < taps.length; t += 3) {
+      const dyOff = dyB + taps[t];
+      const xOff = taps[t + 1];
+      const wOff = taps[t + 2];
+      if (M === 1) {
+        for (let c = 0; c < cin; c++) acc[xOff + c] += dys[dyOff + c] * ws[wOff + c];
+      } else {
+        for (let c = 0; c < cin; c++) {
+          const q0 = c * M;
+          let s = 0;
+          for (let m = 0; m < M; m++) s += dys[dyOff + q0 + m] * ws[wOff + q0 + m];
+          acc[xOff + c] += s;
         }
       }
     }

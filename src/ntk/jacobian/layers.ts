@@ -17,7 +17,7 @@ import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
 import { EmbeddingOp } from './ops/embedding';
 import type { Window } from '../../linalg/im2col';
 import { Padding, makeWindow } from './ops/geometry';
-import { LayerNormOp } from './ops/layer-norm';
+import { LayerNormOp, type LayerNormSpec } from './ops/layer-norm';
 import { LinearOp, LinearSpec } from './ops/linear';
 import { PoolOp } from './ops/pool';
 import { ConcatOp, IdentityOp, SumOp } from './ops/structural';
@@ -290,8 +290,11 @@ function convTransposeOps(layer: tfl.layers.Layer, inShape: number[], outShape: 
   return fused ? [op] : [op, ...activationOps(layer, outShape, true)];
 }
 
-/** LayerNormalization over the last axis; null for other axes (generic path). */
-function layerNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
+/**
+ * What batch and layer normalisation share: epsilon, gamma and beta (null: off) and their labels (null: absent or
+ * frozen), when the layer normalises over the last axis only; null otherwise (the generic path).
+ */
+function lastAxisScaleShift(layer: tfl.layers.Layer, inShape: number[]): Pick<LayerNormSpec, 'epsilon' | 'gamma' | 'beta' | 'labels'> | null {
   const c = layer.getConfig() as Config;
   const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
   // After build tfjs holds the axis counted with the batch axis (the last one is inShape.length).
@@ -299,14 +302,18 @@ function layerNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
   const gamma = weight(layer, 'gamma');
   const beta = weight(layer, 'beta');
   const label = (v: tfl.LayerVariable | undefined): string | null => (v && layer.trainable && v.trainable ? paramLabel(layer, v) : null);
-  return new LayerNormOp({
-    layer: layer.name,
-    shape: inShape,
+  return {
     epsilon: Number(c.epsilon ?? 1e-3),
     gamma: gamma ? values(gamma) : null,
     beta: beta ? values(beta) : null,
     labels: { gamma: label(gamma), beta: label(beta) },
-  });
+  };
+}
+
+/** LayerNormalization over the last axis; null for other axes (generic path). */
+function layerNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
+  const affine = lastAxisScaleShift(layer, inShape);
+  return affine && new LayerNormOp({ layer: layer.name, shape: inShape, ...affine });
 }
 
 function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
@@ -336,21 +343,14 @@ function poolOp(layer: tfl.layers.Layer, cls: string, inShape: number[]): Op {
 
 /** BatchNormalization on the last axis, in inference mode (moving statistics); null for other axes (generic path). */
 function batchNormOp(layer: tfl.layers.Layer, inShape: number[]): Op | null {
-  const c = layer.getConfig() as Config;
-  const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
-  if (axis.length !== 1 || (Number(axis[0]) !== -1 && Number(axis[0]) !== inShape.length)) return null;
-  const gamma = weight(layer, 'gamma');
-  const beta = weight(layer, 'beta');
-  const label = (v: tfl.LayerVariable | undefined): string | null => (v && layer.trainable && v.trainable ? paramLabel(layer, v) : null);
+  const affine = lastAxisScaleShift(layer, inShape);
+  if (!affine) return null;
   return new BatchNormOp({
     layer: layer.name,
     shape: inShape,
     mean: values(weight(layer, 'moving_mean')!),
     variance: values(weight(layer, 'moving_variance')!),
-    epsilon: Number(c.epsilon ?? 1e-3),
-    gamma: gamma ? values(gamma) : null,
-    beta: beta ? values(beta) : null,
-    labels: { gamma: label(gamma), beta: label(beta) },
+    ...affine,
   });
 }
 

@@ -25,38 +25,13 @@ def host_tag():
     return re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname()) or "host"
 
 
-def remove_temporaries(job, pid):
-    """Removes the temporary files the dead worker `pid` of this host left in tiles/; returns their names."""
-    pattern = re.compile(r"^\..+\.tmp-" + re.escape(host_tag()) + "-" + str(pid) + r"-[0-9a-f]+$")
+def _remove_in_tiles(job, doomed):
+    """Removes the files of job/tiles/ whose name `doomed(name)` is true (one already gone is skipped); returns
+    their names."""
     tiles = os.path.join(job, "tiles")
     removed = []
     for name in os.listdir(tiles) if os.path.isdir(tiles) else []:
-        if pattern.match(name):
-            try:
-                os.unlink(os.path.join(tiles, name))
-                removed.append(name)
-            except FileNotFoundError:
-                pass
-    return removed
-
-
-def remove_dead_temporaries(job, tile=None):
-    """Removes the temporary files in tiles/ that processes of this host left and that are no longer running (of
-    tile `tile` only, when given: e.g. '0-1'); returns their names. A temporary is never read, only written by its
-    own process, so removing a dead one's is always safe."""
-    pattern = re.compile(r"^\.(.+)\.tmp-([A-Za-z0-9._-]+)-(\d+)-[0-9a-f]+$")
-    tiles = os.path.join(job, "tiles")
-    removed = []
-    for name in os.listdir(tiles) if os.path.isdir(tiles) else []:
-        m = pattern.match(name)
-        if not m or m.group(2) != host_tag() or (tile is not None and m.group(1).rsplit(".", 1)[0] != tile):
-            continue
-        try:
-            os.kill(int(m.group(3)), 0)
-            continue  # alive (or not ours to signal: alive all the same)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
+        if not doomed(name):
             continue
         try:
             os.unlink(os.path.join(tiles, name))
@@ -64,6 +39,38 @@ def remove_dead_temporaries(job, tile=None):
         except FileNotFoundError:
             pass
     return removed
+
+
+def remove_temporaries(job, pid):
+    """Removes the temporary files the dead worker `pid` of this host left in tiles/; returns their names."""
+    pattern = re.compile(r"^\..+\.tmp-" + re.escape(host_tag()) + "-" + str(pid) + r"-[0-9a-f]+$")
+    return _remove_in_tiles(job, lambda name: pattern.match(name) is not None)
+
+
+def _running(pid):
+    """Whether process `pid` of this host is alive (or not ours to signal: alive all the same)."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def remove_dead_temporaries(job, tile=None):
+    """Removes the temporary files in tiles/ that processes of this host left and that are no longer running (of
+    tile `tile` only, when given: e.g. '0-1'); returns their names. A temporary is never read, only written by its
+    own process, so removing a dead one's is always safe."""
+    pattern = re.compile(r"^\.(.+)\.tmp-([A-Za-z0-9._-]+)-(\d+)-[0-9a-f]+$")
+
+    def dead(name):
+        m = pattern.match(name)
+        if not m or m.group(2) != host_tag() or (tile is not None and m.group(1).rsplit(".", 1)[0] != tile):
+            return False
+        return not _running(int(m.group(3)))
+
+    return _remove_in_tiles(job, dead)
 
 
 def _die_with_parent():

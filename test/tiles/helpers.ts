@@ -36,9 +36,14 @@ export function gaussianMatrix(n: number, d: number, seed: number): { rows: numb
   return { rows: n, cols: d, data: new Rng(seed).normals32(n * d) };
 }
 
-/** ||a - b||_F / ||b||_F. */
 /** ||a - b||_F / ||b||_F (the shared test helper, under the name these tests use). */
 export { relFrobenius as relativeError } from '../helpers/finite-differences';
+
+/** A raw little-endian float64 file (as numpy's tofile writes it) as a Float64Array. */
+export function readFloat64(file: string): Float64Array {
+  const b = fs.readFileSync(file);
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
 
 /** A running CLI: its process, and its output so far. */
 export interface Cli {

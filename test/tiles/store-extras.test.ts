@@ -28,7 +28,7 @@ import { runTile } from '../../src/tiles/worker';
 import { Rng } from '../../src/random';
 import { projectPython } from '../helpers/venv';
 import { setupBackend } from '../helpers/setup';
-import { gaussianMatrix, tempDir } from './helpers';
+import { gaussianMatrix, readFloat64, relativeError, tempDir } from './helpers';
 
 const N = 700;
 const M = 60;
@@ -46,25 +46,10 @@ let K64: Float64Array; // assembled kernel: input to the in-memory route only, n
 let Kx64: Float64Array;
 let ref: { trace: number; hutchinsonK: number; traceA: number; hutchinsonA: number; traceB: number; hutchinsonB: number; pivots: number[]; eigMin: number; eigMax: number };
 
-function f64(file: string): Float64Array {
-  const b = fs.readFileSync(file);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
 function npy32(file: string, count: number): Float64Array {
   const raw = fs.readFileSync(file);
   const off = raw.length - count * 4;
   return Float64Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset + off, raw.byteOffset + raw.length)));
-}
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 async function runJob(d: string): Promise<void> {
@@ -110,7 +95,7 @@ before(async () => {
 after(() => cleanup());
 
 test('Hutch++ on a power-law matrix (eigenvalues 1/i): error falls like 1/m, not 1/sqrt(m); its standard error is honest', async () => {
-  const A = f64(path.join(dir, 'A.f64'));
+  const A = readFloat64(path.join(dir, 'A.f64'));
   const n = 400;
   const op = denseBlockOperator({ rows: n, cols: n, data: A });
   const seeds = 30;
@@ -145,7 +130,7 @@ test('Hutch++ on a power-law matrix (eigenvalues 1/i): error falls like 1/m, not
 
 test('Hutch++ on low rank (20 spikes) plus noise: once the sketch holds the spikes only the noise is left (faster than 1/m)', async () => {
   const n = 400;
-  const op = denseBlockOperator({ rows: n, cols: n, data: f64(path.join(dir, 'B.f64')) });
+  const op = denseBlockOperator({ rows: n, cols: n, data: readFloat64(path.join(dir, 'B.f64')) });
   const rms: number[] = [];
   const z: number[] = [];
   for (const m of [12, 48, 192]) {
@@ -228,15 +213,15 @@ test('column access: K[:, js] and the diagonal from the store equal the assemble
 });
 
 test('pivoted Cholesky: factor and pivots equal the float64 textbook algorithm in numpy, from the store and from a dense matrix', async () => {
-  const want = f64(path.join(dir, 'pchol.f64'));
+  const want = readFloat64(path.join(dir, 'pchol.f64'));
   const op = await TileStoreOperator.open(jobDir);
   const f = await pivotedCholesky(op, { rank: RANK });
   await op.close();
   assert.deepEqual([...f.pivots], ref.pivots);
-  assert.ok(relDiff(f.factor.data, want) < 1e-10, `L vs numpy ${relDiff(f.factor.data, want)}`);
+  assert.ok(relativeError(f.factor.data, want) < 1e-10, `L vs numpy ${relativeError(f.factor.data, want)}`);
   const g = await pivotedCholesky(denseColumnSource({ rows: N, cols: N, data: K64 }), { rank: RANK });
   assert.deepEqual([...g.pivots], ref.pivots);
-  assert.ok(relDiff(g.factor.data, want) < 1e-10);
+  assert.ok(relativeError(g.factor.data, want) < 1e-10);
   // The residual trace is tr K - ||L||_F^2 (the factor's own identity, against numpy's trace).
   const lf = want.reduce((a, b) => a + b * b, 0);
   assert.ok(Math.abs(f.residualTrace - (ref.trace - lf)) < 1e-8 * ref.trace, `${f.residualTrace} vs ${ref.trace - lf}`);
@@ -263,7 +248,7 @@ test('CG iterations on the ill-conditioned store: none / Jacobi / Nystrom / pivo
   const ka = await dense.apply(pcg.solution);
   const res = Float64Array.from(ka.data, (v, i) => v + RIDGE * pcg.solution.data[i] - Y[i]);
   assert.ok(Math.sqrt(res.reduce((a, b) => a + b * b, 0) / Y.reduce((a, b) => a + b * b, 0)) < 1e-8);
-  assert.ok(relDiff(pcg.solution.data, plain.solution.data) < 1e-6);
+  assert.ok(relativeError(pcg.solution.data, plain.solution.data) < 1e-6);
   assert.ok(pcg.iterations * 2 < plain.iterations, `pivoted Cholesky ${pcg.iterations} vs none ${plain.iterations}`);
   assert.ok(pcg.iterations < jac.iterations);
 });
@@ -276,18 +261,18 @@ test('gradient flow on the store at t = 1, 10, 100, 1e4, Infinity: train and tes
   await train.close();
   await cross.close();
   assert.ok(r.converged, `changes ${[...r.changes]}`);
-  const wantTrain = f64(path.join(dir, 'gd-train.f64'));
-  const wantTest = f64(path.join(dir, 'gd-test.f64'));
-  const expm = f64(path.join(dir, 'gd-expm.f64'));
+  const wantTrain = readFloat64(path.join(dir, 'gd-train.f64'));
+  const wantTest = readFloat64(path.join(dir, 'gd-test.f64'));
+  const expm = readFloat64(path.join(dir, 'gd-expm.f64'));
   const mem = await gradientDescentMse({ rows: N, cols: N, data: K64 }, { rows: N, cols: KRHS, data: Y }, { rows: M, cols: N, data: Kx64 }, { lr: LR });
   const worst = { train: 0, test: 0, expm: 0, mem: 0 };
   TIMES.forEach((t, u) => {
     const nk = N * KRHS;
     const mk = M * KRHS;
-    worst.train = Math.max(worst.train, relDiff(r.train[u].data, wantTrain.subarray(u * nk, (u + 1) * nk)));
-    worst.test = Math.max(worst.test, relDiff(r.predictions![u].data, wantTest.subarray(u * mk, (u + 1) * mk)));
-    if (t !== Infinity) worst.expm = Math.max(worst.expm, relDiff(r.train[u].data, expm.subarray(u * nk, (u + 1) * nk)));
-    worst.mem = Math.max(worst.mem, relDiff(r.predictions![u].data, mem.at(t).data), relDiff(r.train[u].data, mem.trainAt(t).data));
+    worst.train = Math.max(worst.train, relativeError(r.train[u].data, wantTrain.subarray(u * nk, (u + 1) * nk)));
+    worst.test = Math.max(worst.test, relativeError(r.predictions![u].data, wantTest.subarray(u * mk, (u + 1) * mk)));
+    if (t !== Infinity) worst.expm = Math.max(worst.expm, relativeError(r.train[u].data, expm.subarray(u * nk, (u + 1) * nk)));
+    worst.mem = Math.max(worst.mem, relativeError(r.predictions![u].data, mem.at(t).data), relativeError(r.train[u].data, mem.trainAt(t).data));
   });
   console.log(`gradient flow on the store: ${r.steps} Lanczos steps (columns ${[...r.columnSteps]}), ${r.passes} passes; worst relative difference train ${worst.train.toExponential(1)}, test ${worst.test.toExponential(1)} (numpy eigh), expm_multiply ${worst.expm.toExponential(1)}, gradientDescentMse ${worst.mem.toExponential(1)}`);
   for (const [k, v] of Object.entries(worst)) assert.ok(v < 1e-6, `${k}: ${v}`);
@@ -298,14 +283,14 @@ test('gradient flow on the store at t = 1, 10, 100, 1e4, Infinity: train and tes
   const reg = await gradientDescentOnStore(train2, { rows: N, cols: KRHS, data: Y }, { times: TIMES.slice(0, 3), lr: LR, cross: cross2, tol: 1e-11, diagReg: RIDGE });
   await train2.close();
   await cross2.close();
-  const regTrain = f64(path.join(dir, 'gd-reg-train.f64'));
-  const regTest = f64(path.join(dir, 'gd-reg-test.f64'));
+  const regTrain = readFloat64(path.join(dir, 'gd-reg-train.f64'));
+  const regTest = readFloat64(path.join(dir, 'gd-reg-test.f64'));
   const memReg = await gradientDescentMse({ rows: N, cols: N, data: K64 }, { rows: N, cols: KRHS, data: Y }, { rows: M, cols: N, data: Kx64 }, { lr: LR, diagReg: RIDGE });
   let worstReg = 0;
   TIMES.slice(0, 3).forEach((t, u) => { // t = 1, 10, 100 (Infinity with diagReg is kernel ridge, tested with CG)
     const [nk, mk] = [N * KRHS, M * KRHS];
-    worstReg = Math.max(worstReg, relDiff(reg.train[u].data, regTrain.subarray(u * nk, (u + 1) * nk)), relDiff(reg.predictions![u].data, regTest.subarray(u * mk, (u + 1) * mk)),
-      relDiff(reg.predictions![u].data, memReg.at(t).data), relDiff(reg.train[u].data, memReg.trainAt(t).data));
+    worstReg = Math.max(worstReg, relativeError(reg.train[u].data, regTrain.subarray(u * nk, (u + 1) * nk)), relativeError(reg.predictions![u].data, regTest.subarray(u * mk, (u + 1) * mk)),
+      relativeError(reg.predictions![u].data, memReg.at(t).data), relativeError(reg.train[u].data, memReg.trainAt(t).data));
   });
   console.log(`with diagReg ${RIDGE}: ${reg.steps} steps, worst relative difference ${worstReg.toExponential(1)} (numpy, gradientDescentMse)`);
   assert.ok(reg.converged && worstReg < 1e-6, `diagReg: ${worstReg}`);
@@ -316,11 +301,11 @@ test('gradient flow: early times need few passes; bad input is refused before an
   const train = await TileStoreOperator.open(jobDir);
   const r = await gradientDescentOnStore(train, { rows: N, cols: 1, data: Y.subarray(0, N) }, { times: [1], tol: 1e-10 });
   assert.ok(r.converged && r.steps < 30, `${r.steps} steps at t = 1`);
-  const want = f64(path.join(dir, 'gd-train.f64'));
+  const want = readFloat64(path.join(dir, 'gd-train.f64'));
   // Column 0 of numpy's t = 1 block (n x 3) -- tau differs (n k = 2100 there, n = 700 here): compare through lr = 1/3.
   const r3 = await gradientDescentOnStore(train, { rows: N, cols: 1, data: Y.filter((_, i) => i % KRHS === 0) }, { times: [1], lr: 1 / 3, tol: 1e-10 });
   const col0 = want.subarray(0, N * KRHS).filter((_, i) => i % KRHS === 0);
-  assert.ok(relDiff(r3.train[0].data, col0) < 1e-6, `${relDiff(r3.train[0].data, col0)}`);
+  assert.ok(relativeError(r3.train[0].data, col0) < 1e-6, `${relativeError(r3.train[0].data, col0)}`);
   const p0 = train.passes;
   await assert.rejects(gradientDescentOnStore(train, { rows: N - 1, cols: 1, data: new Float64Array(N - 1) }, { times: [1] }), ShapeError);
   await assert.rejects(gradientDescentOnStore(train, { rows: N, cols: 1, data: Y.subarray(0, N) }, { times: [-1] }), InvalidOptionError);
@@ -348,18 +333,18 @@ test('CLI: tiles solve --preconditioner pivoted-cholesky gives numpy.linalg.solv
   const summary = JSON.parse(s.lines.join('\n'));
   assert.equal(summary.preconditioner, 'pivoted-cholesky');
   assert.ok(summary.columnTileReads > 0 && summary.iterations < 150, `${summary.iterations} iterations`);
-  assert.ok(relDiff((await readNpyMatrix(alpha)).data, f64(path.join(dir, 'sol.f64'))) < 1e-7);
+  assert.ok(relativeError((await readNpyMatrix(alpha)).data, readFloat64(path.join(dir, 'sol.f64'))) < 1e-7);
   const g = await cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1,100', '--out', path.join(dir, 'f-{t}.npy'), '--predict', crossDir, '--predictions', path.join(dir, 'p.npy'), '--tol', '1e-11']);
   assert.equal(g.code, 0, g.lines.join('\n'));
   assert.match(g.lines[0], /gradient flow .* at t = 1, 100 for 3 columns: \d+ Lanczos steps/);
-  const wantTrain = f64(path.join(dir, 'gd-train.f64'));
-  const wantTest = f64(path.join(dir, 'gd-test.f64'));
+  const wantTrain = readFloat64(path.join(dir, 'gd-train.f64'));
+  const wantTest = readFloat64(path.join(dir, 'gd-test.f64'));
   for (const [label, u] of [['1', 0], ['100', 2]] as const) {
     const f = await readNpyMatrix(path.join(dir, `f-${label}.npy`));
     const p = await readNpyMatrix(path.join(dir, `p-t${label}.npy`));
     assert.deepEqual([f.rows, f.cols, p.rows, p.cols], [N, KRHS, M, KRHS]);
-    assert.ok(relDiff(f.data, wantTrain.subarray(u * N * KRHS, (u + 1) * N * KRHS)) < 1e-6, `train t = ${label}`);
-    assert.ok(relDiff(p.data, wantTest.subarray(u * M * KRHS, (u + 1) * M * KRHS)) < 1e-6, `test t = ${label}`);
+    assert.ok(relativeError(f.data, wantTrain.subarray(u * N * KRHS, (u + 1) * N * KRHS)) < 1e-6, `train t = ${label}`);
+    assert.ok(relativeError(p.data, wantTest.subarray(u * M * KRHS, (u + 1) * M * KRHS)) < 1e-6, `test t = ${label}`);
   }
   await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1,-2', '--out', 'f.npy']), /--gd-times must be comma-separated times >= 0/);
   await assert.rejects(cli(['solve', jobDir, '--targets', yFile, '--gd-times', '1', '--rank', '5', '--out', 'f.npy']), /--rank belongs to kernel ridge/);

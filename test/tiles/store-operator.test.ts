@@ -27,7 +27,7 @@ import { runTile } from '../../src/tiles/worker';
 import { Rng } from '../../src/random';
 import { projectPython } from '../helpers/venv';
 import { setupBackend } from '../helpers/setup';
-import { gaussianMatrix, tempDir } from './helpers';
+import { gaussianMatrix, readFloat64, relativeError, tempDir } from './helpers';
 
 const N = 700;
 const B = 5;
@@ -40,21 +40,6 @@ let ref: { KV: Float64Array; eig: Float64Array; sol: Float64Array; stats: { trac
 let V: Float64Array;
 let Y: Float64Array;
 let K64: Float64Array; // the assembled kernel, for the dense-operator cases only (never a reference)
-
-function f64(file: string): Float64Array {
-  const b = fs.readFileSync(file);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 before(async () => {
   await setupBackend();
@@ -76,7 +61,7 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'V.f64'), V);
   fs.writeFileSync(path.join(dir, 'Y.f64'), Y);
   execFileSync(projectPython('numpy'), [path.join(__dirname, '../../../test/tiles/python/store_reference.py'), dir, String(B), String(KRHS), String(RIDGE)]);
-  ref = { KV: f64(path.join(dir, 'KV.f64')), eig: f64(path.join(dir, 'eig.f64')), sol: f64(path.join(dir, 'sol.f64')), stats: JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) };
+  ref = { KV: readFloat64(path.join(dir, 'KV.f64')), eig: readFloat64(path.join(dir, 'eig.f64')), sol: readFloat64(path.join(dir, 'sol.f64')), stats: JSON.parse(fs.readFileSync(path.join(dir, 'stats.json'), 'utf8')) };
   const raw = fs.readFileSync(path.join(dir, 'K.npy'));
   const off = raw.length - N * N * 4;
   K64 = Float64Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset + off, raw.byteOffset + raw.length)));
@@ -96,7 +81,7 @@ test('K V from the store equals numpy on K.npy (float64), one and three workers;
   const events: StorePassEvent[] = [];
   const one = await TileStoreOperator.open(jobDir, { onProgress: (e) => events.push(e) });
   const y1 = await one.apply({ rows: N, cols: B, data: V });
-  assert.ok(relDiff(y1.data, ref.KV) < 1e-13, `single worker: ${relDiff(y1.data, ref.KV)}`);
+  assert.ok(relativeError(y1.data, ref.KV) < 1e-13, `single worker: ${relativeError(y1.data, ref.KV)}`);
   assert.deepEqual(events.map((e) => e.tilesDone), [1, 2, 3, 4, 5, 6]);
   assert.equal(events[5].bytesRead, one.bytesPerPass);
   assert.equal(one.passes, 1);
@@ -104,7 +89,7 @@ test('K V from the store equals numpy on K.npy (float64), one and three workers;
   const three = await TileStoreOperator.open(jobDir, { workers: 3 });
   const y3 = await three.apply({ rows: N, cols: B, data: V });
   const y3b = await three.apply({ rows: N, cols: B, data: V }); // a second pass reuses the workers
-  assert.ok(relDiff(y3.data, y1.data) < 1e-14, `3 workers vs 1: ${relDiff(y3.data, y1.data)}`);
+  assert.ok(relativeError(y3.data, y1.data) < 1e-14, `3 workers vs 1: ${relativeError(y3.data, y1.data)}`);
   assert.deepEqual(y3b.data, y3.data);
   await three.close();
   assert.equal(tf.memory().numTensors, start);
@@ -121,7 +106,7 @@ test('stats (trace, Frobenius, diagonal, effective rank) equal numpy, one and tw
     assert.ok(Math.abs(s.effectiveRank! - r.effectiveRank) <= 1e-11 * r.effectiveRank);
     assert.ok(Math.abs(s.sum - r.sum) <= 1e-11 * Math.abs(r.sum));
     assert.equal(s.maxAbs, r.maxAbs);
-    assert.ok(relDiff(s.diagonal!, r.diagonal) === 0, 'diagonal exact (float32 values)');
+    assert.ok(relativeError(s.diagonal!, r.diagonal) === 0, 'diagonal exact (float32 values)');
   }
 });
 
@@ -195,16 +180,16 @@ test('CG on the store equals numpy.linalg.solve; Nystrom and Jacobi precondition
   const y = { rows: N, cols: KRHS, data: Y };
   const plain = await conjugateGradient(op, y, { ridge: RIDGE, tol: 1e-9, maxIterations: 700 });
   assert.ok(plain.converged, `plain CG: ${plain.iterations} iterations, residual ${plain.history[plain.history.length - 1]}`);
-  assert.ok(relDiff(plain.solution.data, ref.sol) < 1e-6, `plain: ${relDiff(plain.solution.data, ref.sol)}`);
+  assert.ok(relativeError(plain.solution.data, ref.sol) < 1e-6, `plain: ${relativeError(plain.solution.data, ref.sol)}`);
   const before = op.passes;
   const nys = await nystromPreconditioner(op, RIDGE, { rank: 120, seed: 2 });
   assert.equal(op.passes, before + 1, 'the Nystrom sketch takes one pass');
   const pcg = await conjugateGradient(op, y, { ridge: RIDGE, tol: 1e-9, maxIterations: 700, preconditioner: nys });
   assert.ok(pcg.converged);
-  assert.ok(relDiff(pcg.solution.data, ref.sol) < 1e-6, `nystrom: ${relDiff(pcg.solution.data, ref.sol)}`);
+  assert.ok(relativeError(pcg.solution.data, ref.sol) < 1e-6, `nystrom: ${relativeError(pcg.solution.data, ref.sol)}`);
   const s = await op.stats();
   const jac = await conjugateGradient(op, y, { ridge: RIDGE, tol: 1e-9, maxIterations: 700, preconditioner: jacobiPreconditioner(s.diagonal!, RIDGE) });
-  assert.ok(jac.converged && relDiff(jac.solution.data, ref.sol) < 1e-6);
+  assert.ok(jac.converged && relativeError(jac.solution.data, ref.sol) < 1e-6);
   await op.close();
   console.log(`CG iterations: plain ${plain.iterations}, Jacobi ${jac.iterations}, Nystrom(120) ${pcg.iterations}`);
   assert.ok(pcg.iterations * 2 < plain.iterations, `nystrom ${pcg.iterations} vs plain ${plain.iterations}`);
@@ -224,7 +209,7 @@ test('CG works on any block operator: a dense ill-conditioned SPD matrix against
   const rhs = await A.apply({ rows: n, cols: 2, data: xStar });
   const r = await conjugateGradient(A, rhs, { tol: 1e-12, maxIterations: 2000 });
   assert.ok(r.converged);
-  assert.ok(relDiff(r.solution.data, xStar) < 1e-6, `${relDiff(r.solution.data, xStar)}`);
+  assert.ok(relativeError(r.solution.data, xStar) < 1e-6, `${relativeError(r.solution.data, xStar)}`);
 });
 
 test('a tile corrupted on disk between passes is caught during the next pass (one and two workers)', async () => {
@@ -248,7 +233,7 @@ test('a tile corrupted on disk between passes is caught during the next pass (on
   // 'every-pass' hashes on each read: the restored file passes again.
   const op = await TileStoreOperator.open(jobDir, { verify: 'every-pass' });
   const y = await op.apply({ rows: N, cols: B, data: V });
-  assert.ok(relDiff(y.data, ref.KV) < 1e-13);
+  assert.ok(relativeError(y.data, ref.KV) < 1e-13);
   await op.close();
 });
 
@@ -269,9 +254,9 @@ test("layout 'full' (k = 2 outputs: the nk x nk view) and a cross job: K V equal
       await op.close();
       execFileSync(projectPython('numpy'), ['-c', `import numpy as np, sys; K = np.load(sys.argv[1]).astype(np.float64); K = K.reshape(K.shape[0], -1); ` +
         `V = np.fromfile(sys.argv[2], dtype='<f8').reshape(K.shape[1], 3); (K @ V).astype('<f8').tofile(sys.argv[3])`, path.join(dir, `K-${name}.npy`), path.join(dir, `v-${name}.f64`), path.join(dir, `kv-${name}.f64`)]);
-      const want = f64(path.join(dir, `kv-${name}.f64`));
+      const want = readFloat64(path.join(dir, `kv-${name}.f64`));
       assert.deepEqual([y.rows, op.cols], name === 'full' ? [90, 90] : [45, 31]);
-      assert.ok(relDiff(y.data, want) < 1e-13, `${name}: ${relDiff(y.data, want)}`);
+      assert.ok(relativeError(y.data, want) < 1e-13, `${name}: ${relativeError(y.data, want)}`);
     }
     // 'diagonal' (one n x n kernel per output, shape [n, n, k]) is no square operator: refused, before any tile is read.
     await planTileJob(path.join(dir, 'job-diagonal'), net, gaussianMatrix(10, 4, 8), undefined, { tile: 5, outputs: 'diagonal' });

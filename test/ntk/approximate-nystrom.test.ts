@@ -13,18 +13,9 @@ import { ntk } from '../../src/ntk';
 import { nystromNtk } from '../../src/ntk/approximate';
 import { relFrobenius } from '../helpers/finite-differences';
 import { gaussianRows, setupBackend } from '../helpers/setup';
+import { smallCnn } from '../helpers/small-cnn';
 
 before(setupBackend);
-
-function smallCnn(seed: number, outputs: number): tfl.Sequential {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: tfl.initializers.glorotNormal({ seed }) }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: outputs, kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + 1 }) }),
-    ],
-  });
-}
 
 test('m = n landmarks: the exact kernel (both methods); landmark columns are exact; F F^T is the kernel', async () => {
   const net = mlp({ inputDim: 5, widths: [32, 32], outputDim: 2, seed: 1 });

@@ -6,25 +6,15 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidOptionError, NonFiniteError } from '../../src/errors';
 import { Mlp, activation, mlp } from '../../src/models';
 import { ntk, ntkLayerwise } from '../../src/ntk';
 import { pseudoNtk } from '../../src/ntk/approximate';
 import { fdJacobians, relFrobenius } from '../helpers/finite-differences';
 import { gaussianRows, setupBackend } from '../helpers/setup';
+import { smallCnn } from '../helpers/small-cnn';
 
 before(setupBackend);
-
-function smallCnn(seed: number, outputs: number): tfl.Sequential {
-  return tfl.sequential({
-    layers: [
-      tfl.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1], kernelInitializer: tfl.initializers.glorotNormal({ seed }) }),
-      tfl.layers.flatten(),
-      tfl.layers.dense({ units: outputs, kernelInitializer: tfl.initializers.glorotNormal({ seed: seed + 1 }) }),
-    ],
-  });
-}
 
 test('pseudo-NTK of a tiny MLP equals J_g J_g^T of g = sum_a f_a / sqrt(k) by float64 finite differences', async () => {
   const net = mlp({ inputDim: 3, widths: [5, 4], outputDim: 3, activation: 'tanh', seed: 4 });

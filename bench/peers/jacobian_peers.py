@@ -64,6 +64,41 @@ os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --xla_cpu_multi_
 import numpy as np  # noqa: E402
 
 
+def read_f32(d, name, shape):
+    """DIR/<name>.f32 (raw little-endian float32) as an array of `shape`; a clear error when its size differs."""
+    a = np.fromfile(os.path.join(d, name + ".f32"), dtype="<f4")
+    if a.size != int(np.prod(shape)):
+        raise ValueError(f"{name}: {a.size} floats, expected {shape}")
+    return a.reshape(shape)
+
+
+def torch_ntk(f_single, ps):
+    """The torch.func tutorial's NTK of f_single(params, xi) at params ps: vmap(jacrev) per-example Jacobians of
+    both inputs, einsum 'Naf,Mbf->NMab' per parameter tensor, summed: ntk(x1, x2) [N, M, k, k]."""
+    import torch
+    from torch.func import jacrev, vmap
+
+    def ntk(x1, x2):
+        j1 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x1).values()]
+        j2 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x2).values()]
+        return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2)]).sum(0)
+
+    return ntk
+
+
+def time_torch(ntk, x, repeat):
+    """The best-of-repeat runs of ntk(x, x) without autograd; (the kernel of output 0 as float32 [n, n], run seconds)."""
+    import torch
+
+    runs, out = [], None
+    with torch.no_grad():
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = ntk(x, x)
+            runs.append(time.perf_counter() - t0)
+    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+
+
 def load(d):
     with open(os.path.join(d, "meta.json")) as fh:
         meta = json.load(fh)
@@ -72,23 +107,20 @@ def load(d):
     k = meta["kernel"]
 
     def rd(name, shape):
-        a = np.fromfile(os.path.join(d, name), dtype="<f4")
-        if a.size != int(np.prod(shape)):
-            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
-        return a.reshape(shape)
+        return read_f32(d, name, shape)
 
     ho, wo = H - 2 * (k - 1), W - 2 * (k - 1)
     params = {
-        "conv1_k": rd("conv1_k.f32", (k, k, C, f1)), "conv1_b": rd("conv1_b.f32", (f1,)),
-        "conv2_k": rd("conv2_k.f32", (k, k, f1, f2)), "conv2_b": rd("conv2_b.f32", (f2,)),
-        "dense_k": rd("dense_k.f32", (ho * wo * f2, 1)), "dense_b": rd("dense_b.f32", (1,)),
+        "conv1_k": rd("conv1_k", (k, k, C, f1)), "conv1_b": rd("conv1_b", (f1,)),
+        "conv2_k": rd("conv2_k", (k, k, f1, f2)), "conv2_b": rd("conv2_b", (f2,)),
+        "dense_k": rd("dense_k", (ho * wo * f2, 1)), "dense_b": rd("dense_b", (1,)),
     }
-    return meta, rd("x.f32", (n, H, W, C)), params
+    return meta, rd("x", (n, H, W, C)), params
 
 
 def run_torch_func(x, params, threads, repeat):
     import torch
-    from torch.func import functional_call, jacrev, vmap
+    from torch.func import functional_call
 
     torch.set_num_threads(threads)
 
@@ -121,21 +153,7 @@ def run_torch_func(x, params, threads, repeat):
     def fnet_single(p, xi):
         return functional_call(net, p, (xi.unsqueeze(0),)).squeeze(0)
 
-    def ntk(x1, x2):
-        jac1 = vmap(jacrev(fnet_single), (None, 0))(ps, x1)
-        jac1 = [j.flatten(2) for j in jac1.values()]
-        jac2 = vmap(jacrev(fnet_single), (None, 0))(ps, x2)
-        jac2 = [j.flatten(2) for j in jac2.values()]
-        result = torch.stack([torch.einsum("Naf,Mbf->NMab", j1, j2) for j1, j2 in zip(jac1, jac2)])
-        return result.sum(0)
-
-    runs, out = [], None
-    with torch.no_grad():
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            out = ntk(xt, xt)
-            runs.append(time.perf_counter() - t0)
-    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+    return time_torch(torch_ntk(fnet_single, ps), xt, repeat)
 
 
 def run_jax(x, params, threads, repeat):
@@ -178,10 +196,7 @@ def load_resnet(d, meta):
     n, H, W, C, f = meta["n"], meta["height"], meta["width"], meta["channels"], meta["filters"]
 
     def rd(name, shape):
-        a = np.fromfile(os.path.join(d, name + ".f32"), dtype="<f4")
-        if a.size != int(np.prod(shape)):
-            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
-        return a.reshape(shape)
+        return read_f32(d, name, shape)
 
     params = {"conv0_k": rd("conv0_k", (3, 3, C, f)), "conv0_b": rd("conv0_b", (f,))}
     for name in ("conv1", "conv2"):
@@ -196,7 +211,7 @@ def load_resnet(d, meta):
 
 def run_torch_func_resnet(x, p, threads, repeat):
     import torch
-    from torch.func import functional_call, jacrev, vmap
+    from torch.func import functional_call
 
     torch.set_num_threads(threads)
     C, f = p["conv0_k"].shape[2], p["conv0_k"].shape[3]
@@ -234,32 +249,17 @@ def run_torch_func_resnet(x, p, threads, repeat):
     def fnet_single(params, xi):
         return functional_call(net, (params, bufs), (xi.unsqueeze(0),)).squeeze(0)
 
-    def ntk(x1, x2):
-        j1 = [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(ps, x1).values()]
-        j2 = [j.flatten(2) for j in vmap(jacrev(fnet_single), (None, 0))(ps, x2).values()]
-        return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2)]).sum(0)
-
-    runs, out = [], None
-    with torch.no_grad():
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            out = ntk(xt, xt)
-            runs.append(time.perf_counter() - t0)
-    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+    return time_torch(torch_ntk(fnet_single, ps), xt, repeat)
 
 
 def run_torch_func_attention(d, meta, threads, repeat):
     import torch
-    from torch.func import jacrev, vmap
 
     torch.set_num_threads(threads)
     n, T, D, H = meta["n"], meta["tokens"], meta["dim"], meta["head"]
 
     def rd(name, shape):
-        a = np.fromfile(os.path.join(d, name + ".f32"), dtype="<f4")
-        if a.size != int(np.prod(shape)):
-            raise ValueError(f"{name}: {a.size} floats, expected {shape}")
-        return torch.from_numpy(a.reshape(shape))
+        return torch.from_numpy(read_f32(d, name, shape))
 
     shapes = {"query": (D, H), "key": (D, H), "value": (D, H), "output": (H, D), "readout_k": (D, 1), "readout_b": (1,)}
     ps = {name: rd(name, shape) for name, shape in shapes.items()}
@@ -272,18 +272,7 @@ def run_torch_func_attention(d, meta, threads, repeat):
         z = xi + o if residual else o
         return z.mean(0) @ p["readout_k"] + p["readout_b"]
 
-    def ntk(x1, x2):
-        j1 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x1).values()]
-        j2 = [j.flatten(2) for j in vmap(jacrev(f_single), (None, 0))(ps, x2).values()]
-        return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(j1, j2)]).sum(0)
-
-    runs, out = [], None
-    with torch.no_grad():
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            out = ntk(x, x)
-            runs.append(time.perf_counter() - t0)
-    return out[:, :, 0, 0].numpy().astype(np.float32), runs
+    return time_torch(torch_ntk(f_single, ps), x, repeat)
 
 
 def run_one(d, impl, threads, repeat):
@@ -293,17 +282,14 @@ def run_one(d, impl, threads, repeat):
         if impl != "torch-func":
             sys.exit(f"the attention block has a torch-func peer only, not {impl}")
         K, runs = run_torch_func_attention(d, meta, threads, repeat)
-        K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
-        return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
-    if meta.get("arch") == "resnet":
+    elif meta.get("arch") == "resnet":
         if impl != "torch-func":
             sys.exit(f"the resnet block has a torch-func peer only, not {impl}")
         x, params = load_resnet(d, meta)
         K, runs = run_torch_func_resnet(x, params, threads, repeat)
-        K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
-        return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
-    _, x, params = load(d)
-    K, runs = RUNNERS[impl](x, params, threads, repeat)
+    else:
+        _, x, params = load(d)
+        K, runs = RUNNERS[impl](x, params, threads, repeat)
     K.astype("<f4").tofile(os.path.join(d, f"kernel_{impl}.f32"))
     return {"impl": impl, "seconds": min(runs), "runs": runs, "threads": threads}
 

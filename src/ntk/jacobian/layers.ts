@@ -17,9 +17,10 @@ import { ElementwiseOp, SoftmaxOp, TfActivation } from './ops/elementwise';
 import { EmbeddingOp } from './ops/embedding';
 import type { Window } from '../../linalg/im2col';
 import { Padding, makeWindow } from './ops/geometry';
-import { LayerNormOp, type LayerNormSpec } from './ops/layer-norm';
+import { LayerNormOp } from './ops/layer-norm';
 import { LinearOp, LinearSpec } from './ops/linear';
 import { PoolOp } from './ops/pool';
+import type { ScaleShiftSpec } from './ops/scale-shift';
 import { ConcatOp, IdentityOp, SumOp } from './ops/structural';
 import { TfLayerOp } from './ops/tf-layer';
 import { Op, sizeOf } from './ops/types';
@@ -294,7 +295,7 @@ function convTransposeOps(layer: tfl.layers.Layer, inShape: number[], outShape: 
  * What batch and layer normalisation share: epsilon, gamma and beta (null: off) and their labels (null: absent or
  * frozen), when the layer normalises over the last axis only; null otherwise (the generic path).
  */
-function lastAxisScaleShift(layer: tfl.layers.Layer, inShape: number[]): Pick<LayerNormSpec, 'epsilon' | 'gamma' | 'beta' | 'labels'> | null {
+function lastAxisScaleShift(layer: tfl.layers.Layer, inShape: number[]): ScaleShiftSpec | null {
   const c = layer.getConfig() as Config;
   const axis = Array.isArray(c.axis) ? c.axis : [c.axis ?? -1];
   // After build tfjs holds the axis counted with the batch axis (the last one is inShape.length).

@@ -5,20 +5,15 @@
  * sum_p d(p, c), formed in one pass over the cotangents (the generic tfjs path takes one reverse pass per example).
  */
 import { Scratch } from './scratch';
-import { scaleShiftGradients } from './scale-shift';
+import { type ScaleShiftSpec, scaleShiftGradients } from './scale-shift';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
-export interface BatchNormSpec {
+export interface BatchNormSpec extends ScaleShiftSpec {
   layer: string;
   shape: number[];
-  /** Per channel: moving mean and variance, epsilon; gamma (null: scale off) and beta (null: center off). */
+  /** Per channel: moving mean and variance. */
   mean: Float32Array;
   variance: Float32Array;
-  epsilon: number;
-  gamma: Float32Array | null;
-  beta: Float32Array | null;
-  /** Labels of the trainable gamma and beta (empty when the layer is frozen). */
-  labels: { gamma: string | null; beta: string | null };
 }
 
 export class BatchNormOp implements Op {

@@ -6,18 +6,12 @@
  * 'rows' factors of C values: d gamma = sum_p xhat(p) d(p), d beta = sum_p d(p).
  */
 import { Scratch } from './scratch';
-import { scaleShiftGradients } from './scale-shift';
+import { type ScaleShiftSpec, scaleShiftGradients } from './scale-shift';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
 
-export interface LayerNormSpec {
+export interface LayerNormSpec extends ScaleShiftSpec {
   layer: string;
   shape: number[];
-  epsilon: number;
-  /** gamma (null: scale off) and beta (null: center off). */
-  gamma: Float32Array | null;
-  beta: Float32Array | null;
-  /** Labels of the trainable gamma and beta (null when absent or frozen). */
-  labels: { gamma: string | null; beta: string | null };
 }
 
 export class LayerNormOp implements Op {

@@ -6,6 +6,16 @@
 import { Factor } from '../factors';
 import { BackwardArgs, BackwardResult } from './types';
 
+/** A normalisation's epsilon and its per-channel scale and shift, as batch and layer normalisation take them. */
+export interface ScaleShiftSpec {
+  epsilon: number;
+  /** gamma (null: scale off) and beta (null: center off). */
+  gamma: Float32Array | null;
+  beta: Float32Array | null;
+  /** Labels of the trainable gamma and beta (null when absent or frozen). */
+  labels: { gamma: string | null; beta: string | null };
+}
+
 /** xhat [n P, C] as stored, or as (x - mean[c]) inv[c] from x and per-channel statistics (inference batch norm). */
 export type Normalised = { xhat: Float32Array } | { x: Float32Array; mean: Float32Array; inv: Float32Array };
 

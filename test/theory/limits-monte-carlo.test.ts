@@ -13,6 +13,7 @@ import { Rng } from '../../src/random';
 import { ckLimit, limitLayers, ntkLimit } from '../../src/theory';
 import { setupBackend } from '../helpers/setup';
 import { relFrobenius } from '../helpers/finite-differences';
+import { logLogSlope } from '../helpers/fit';
 
 before(setupBackend);
 
@@ -20,21 +21,6 @@ const N = 20;
 const D = 8;
 const x = { rows: N, cols: D, data: new Rng(20240518).normals32(N * D) };
 
-
-/** Least-squares slope of log(err) against log(width). */
-function slope(widths: number[], errs: number[]): number {
-  const lx = widths.map(Math.log);
-  const ly = errs.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b) / lx.length;
-  const my = ly.reduce((a, b) => a + b) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < lx.length; i++) {
-    sxy += (lx[i] - mx) * (ly[i] - my);
-    sxx += (lx[i] - mx) ** 2;
-  }
-  return sxy / sxx;
-}
 
 interface Experiment {
   name: string;
@@ -79,9 +65,9 @@ for (const ex of EXPERIMENTS) {
         ckErr.push(Math.sqrt(sCk / ex.seeds));
         wrongErr.push(Math.sqrt(sWrong / ex.seeds));
       }
-      const sNtk = slope(ex.widths, ntkErr);
-      const sCk = slope(ex.widths, ckErr);
-      const sWrong = slope(ex.widths, wrongErr);
+      const sNtk = logLogSlope(ex.widths, ntkErr);
+      const sCk = logLogSlope(ex.widths, ckErr);
+      const sWrong = logLogSlope(ex.widths, wrongErr);
       const fmt = (e: number[]): string => e.map((v) => v.toExponential(2)).join(', ');
       console.log(`${ex.name}: NTK rel. Frobenius errors ${fmt(ntkErr)} (slope ${sNtk.toFixed(3)}); CK ${fmt(ckErr)} (slope ${sCk.toFixed(3)}); ` +
         `wrong limit (weight std x 1.2) ${fmt(wrongErr)} (slope ${sWrong.toFixed(3)})`);

@@ -20,6 +20,7 @@ import { train } from '../../src/training';
 import type { TrainingColumns } from '../../src/training';
 import { setupBackend } from '../helpers/setup';
 import { gaussian, runPython } from './helpers';
+import { logLogSlope } from '../helpers/fit';
 
 const dir = mkdtempSync(join(tmpdir(), 'ntk-training-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,18 +43,6 @@ const last = (a: number[]): number => a[a.length - 1];
 function productTarget(n: number, d: number, seed: number): { x: { rows: number; cols: number; data: Float32Array }; y: { rows: number; cols: number; data: Float32Array } } {
   const x = gaussian(n, d, seed);
   return { x: { rows: n, cols: d, data: x }, y: { rows: n, cols: 1, data: Float32Array.from({ length: n }, (_, i) => x[i * d] * x[i * d + 1]) } };
-}
-
-/** Least-squares slope of log y against log x. */
-function logSlope(x: number[], y: number[]): number {
-  const lx = x.map(Math.log);
-  const ly = y.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b) / lx.length;
-  const my = ly.reduce((a, b) => a + b) / ly.length;
-  let sxy = 0;
-  let sxx = 0;
-  lx.forEach((v, i) => ((sxy += (v - mx) * (ly[i] - my)), (sxx += (v - mx) ** 2)));
-  return sxy / sxx;
 }
 
 describe('train()', () => {
@@ -167,8 +156,8 @@ describe('train()', () => {
       c.forEach((v, i) => change[i].push(v));
       distance.push(dd);
     }
-    const slopes = change.map((c) => logSlope(widths, c));
-    const sd = logSlope(widths, distance);
+    const slopes = change.map((c) => logLogSlope(widths, c));
+    const sd = logLogSlope(widths, distance);
     labels.forEach((l, i) => ctx.diagnostic(`${l} relative change ${change[i].map((v) => v.toExponential(3)).join(', ')}: slope ${slopes[i].toFixed(3)}`));
     ctx.diagnostic(`kernel distance ${distance.map((v) => v.toExponential(3)).join(', ')}: slope ${sd.toFixed(3)}`);
     // |K_t - K_0| / |K_0| after a fixed number of steps is at most O(w^-1/2) (Jacot et al. 2018, Lee et al. 2019), and

@@ -81,16 +81,21 @@ function activationOps(layer: tfl.layers.Layer, shape: number[], fused: boolean)
 function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
   const kernel = weight(layer, 'kernel');
   if (!kernel) throw new UnsupportedModelError(`layer '${layer.name}': Dense without a kernel`);
-  const [C, cout] = kernel.shape as [number, number];
+  const cout = (kernel.shape as [number, number])[1];
   const bias = weight(layer, 'bias');
-  const outShape = [...inShape.slice(0, -1), cout];
-  const spec: LinearSpec = {
+  return linearThenActivation(layer, denseSpec(layer, kernel, bias, inShape, [...inShape.slice(0, -1), cout]));
+}
+
+/** A tfjs layer's kernel [..., C, cout] (Dense [C, cout], 1x1 pointwise [1, 1, C, cout]) and bias at every position of inShape [..., C] -> outShape [..., cout], unscaled. */
+function denseSpec(layer: tfl.layers.Layer, kernel: tfl.LayerVariable, bias: tfl.LayerVariable | undefined, inShape: number[], outShape: number[]): LinearSpec {
+  const ks = kernel.shape as number[];
+  return {
     layer: layer.name,
     inShape,
     outShape,
     W: values(kernel),
-    C,
-    cout,
+    C: ks[ks.length - 2],
+    cout: ks[ks.length - 1],
     b: bias ? values(bias) : null,
     wm: 1,
     bm: 1,
@@ -98,7 +103,6 @@ function denseOps(layer: tfl.layers.Layer, inShape: number[]): Op[] {
     labels: { weight: paramLabel(layer, kernel), bias: bias ? paramLabel(layer, bias) : null },
     trainable: layer.trainable,
   };
-  return linearThenActivation(layer, spec);
 }
 
 function scaledDenseOps(layer: ScaledDense, inShape: number[]): Op[] {
@@ -241,21 +245,7 @@ function separableOps(layer: tfl.layers.Layer, inShape: number[], outShape: numb
     labels: { kernel: paramLabel(layer, dk), bias: null },
     trainable: layer.trainable,
   });
-  const pointwise: LinearSpec = {
-    layer: layer.name,
-    inShape: mid,
-    outShape: shape,
-    W: values(pk),
-    C: mid[2],
-    cout: filters,
-    b: bias ? values(bias) : null,
-    wm: 1,
-    bm: 1,
-    patches: { kind: 'dense' },
-    labels: { weight: paramLabel(layer, pk), bias: bias ? paramLabel(layer, bias) : null },
-    trainable: layer.trainable,
-  };
-  return [depthwise, ...linearThenActivation(layer, pointwise)];
+  return [depthwise, ...linearThenActivation(layer, denseSpec(layer, pk, bias, mid, shape))];
 }
 
 function convTransposeOps(layer: tfl.layers.Layer, inShape: number[], outShape: number[]): Op[] {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (or updates) a Python venv for ntk-lab: by default the repository's .venv for the tests and benches.
-#   bash scripts/python-venv.sh            -> numpy, pyarrow, pandas, polars, pyyaml and jsonschema (the tile jobs'
+#   bash scripts/python-venv.sh            -> numpy, scipy (the tile-store tests' references), pyarrow, pandas, polars, pyyaml and jsonschema (the tile jobs'
 #                                             Kubernetes manifest check), ray (the Ray executor's two-node
 #                                             cluster test), the Jupyter client side
 #                                             (jupyter_client, nbformat, nbclient, nbconvert) for the kernel tests,
@@ -42,9 +42,9 @@ if [ -n "$extra" ] && [ -z "${PIP_INDEX_URL:-}" ]; then
 fi
 case "$mode" in
   lab) pkgs=(jupyterlab jupyterlab_widgets ipywidgets jupyter_client nbformat nbclient) ;;
-  *) pkgs=(numpy pyarrow pandas polars jupyter_client nbformat nbclient nbconvert jupyterlab jupyterlab_widgets ipywidgets pyyaml jsonschema ray) ;;
+  *) pkgs=(numpy scipy pyarrow pandas polars jupyter_client nbformat nbclient nbconvert jupyterlab jupyterlab_widgets ipywidgets pyyaml jsonschema ray) ;;
 esac
-if [ "$mode" = bench ]; then pkgs+=(torch jax jaxlib scipy); fi
+if [ "$mode" = bench ]; then pkgs+=(torch jax jaxlib); fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pkgs[@]}"
 if [ "$mode" = lab ]; then
   "$venv/bin/python" -c "import sys, jupyterlab, ipywidgets, nbclient; print('python venv ready in', sys.prefix + ': jupyterlab', jupyterlab.__version__, 'ipywidgets', ipywidgets.__version__, 'nbclient', nbclient.__version__)"

@@ -4,6 +4,8 @@
  */
 import { Matrix, gram, gramAsync, matmul, matmulAsync } from '../../linalg';
 import { OutputLayout } from '../kernel';
+import { accumulateLayer, mirrorLower as mirrorSquare } from '../explicit/elementwise';
+import { giveScratch, takeScratch } from '../explicit/scratch';
 import { Factor, OuterFactor, PatchFactor } from './factors';
 import { addTime, profiled } from './profile';
 
@@ -19,10 +21,11 @@ function m(rows: number, cols: number, data: Float32Array): Matrix<Float32Array>
   return { rows, cols, data };
 }
 
-/** A B^T, or A A^T by SYRK when both are the same array. */
-async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: number, cols: number, alpha = 1): Promise<Float32Array> {
-  if (a === b) return (await gramAsync(m(rowsA, cols, a), { alpha, checkFinite: false })).data;
-  return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false })).data;
+/** A B^T, or A A^T by SYRK when both are the same array; into `into` [rowsA, rowsB] when given. */
+async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: number, cols: number, alpha = 1, into?: Float32Array): Promise<Float32Array> {
+  const out = into ? m(rowsA, rowsB, into) : undefined;
+  if (a === b) return (await gramAsync(m(rowsA, cols, a), { alpha, checkFinite: false, out })).data;
+  return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false, out })).data;
 }
 
 /**
@@ -71,12 +74,21 @@ async function addOuter(out: Float32Array, f1: OuterFactor, f2: OuterFactor, lay
   const n1 = f1.n;
   const n2 = f2.n;
   const lower = f1 === f2;
-  const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
   if (layout === 'trace') {
-    const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols);
+    // Pooled Gram arrays: fresh 4 MB ones cost page faults on first touch. The previous 'outer' factor's D Grams
+    // (its 'shared' bias has had them: the block's contractions run in order) go back to the pool.
+    if (cache.dg) giveScratch(...cache.dg);
+    cache.dg = null;
+    const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale, takeScratch(n1 * n2));
+    const dg = await gramOf(f1.d, f2.d, n1, n2, k * f1.dCols, 1, takeScratch(n1 * n2));
     cache.dg = [dg];
-    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += hg[q] * dg[q];
-  } else if (layout === 'full') {
+    // out += dg (1 hg + 0): the explicit route's fused C pass (same double arithmetic as a TypeScript loop).
+    accumulateLayer(out, dg, hg, 1, 0, n1, n2, lower);
+    giveScratch(hg);
+    return;
+  }
+  const hg = await gramOf(f1.h, f2.h, n1, n2, f1.hCols, f1.scale);
+  if (layout === 'full') {
     const dg = await gramOf(f1.d, f2.d, n1 * k, n2 * k, f1.dCols);
     cache.dg = [dg];
     const width = n2 * k;
@@ -116,8 +128,7 @@ function addShared(out: Float32Array, f1: Factor, f2: Factor, layout: OutputLayo
       for (let q = r * W; q < r * W + end; q++) out[q] += s2 * dg[q];
     }
   } else if (layout === 'trace') {
-    const dg = dgs[0];
-    for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q] += s2 * dg[q];
+    accumulateLayer(out, null, dgs[0], s2, 0, n1, n2, lower);
   } else {
     dgs.forEach((dg, a) => {
       for (let i = 0; i < n1; i++) for (let q = i * n2; q < i * n2 + cols(i, n2, lower); q++) out[q * k + a] += s2 * dg[q];
@@ -132,6 +143,8 @@ export function mirrorLower(out: Float32Array, n: number, k: number, layout: Out
     for (let i = 0; i < n; i++)
       for (let j = i + 1; j < n; j++)
         for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) out[(i * k + a) * W + j * k + b] = out[(j * k + b) * W + i * k + a];
+  } else if (layout === 'trace' || k === 1) {
+    mirrorSquare(out, n, 1);
   } else {
     const v = layout === 'diagonal' ? k : 1;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) for (let a = 0; a < v; a++) out[(i * n + j) * v + a] = out[(j * n + i) * v + a];

@@ -196,6 +196,16 @@ Napi::Value ReluBias(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// q = q * [s > 0] over cout values. Without trapping-math GCC vectorises it (a compare and a blend, the same
+// bits); with it, it branches on every value: 45 ms against ~6 ms over conv1's 10.8M relu slopes (random signs).
+// No code here reads the floating-point exception flags, so not modelling them changes nothing observable.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-trapping-math")))
+#endif
+static void maskBySlope(float* __restrict q, const float* __restrict s, int64_t cout) {
+  for (int64_t o = 0; o < cout; o++) q[o] = q[o] * (s[o] > 0.0f ? 1.0f : 0.0f);
+}
+
 // deactivate(dOut, slope | null, relu, n, stack, P, cout, bm, biasRows | null): over stacked cotangents
 // dOut [(n stack) P, cout], dz = dOut o phi'(z) (relu: o [slope > 0], slope [n P, cout]); with biasRows
 // [(n stack), cout], also bm sum_p dz(p) per (example, output). The TypeScript twin: ops/bias-activation.ts.
@@ -217,7 +227,7 @@ Napi::Value Deactivate(const Napi::CallbackInfo& info) {
         float* __restrict q = d + (r * P + p) * cout;
         if (slope) {
           const float* __restrict s = slope + (i * P + p) * cout;
-          if (relu) for (int64_t o = 0; o < cout; o++) q[o] = q[o] * (s[o] > 0.0f ? 1.0f : 0.0f);
+          if (relu) maskBySlope(q, s, cout);
           else for (int64_t o = 0; o < cout; o++) q[o] = q[o] * s[o];
         }
         if (g) for (int64_t o = 0; o < cout; o++) g[o] = g[o] + q[o];

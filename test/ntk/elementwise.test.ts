@@ -139,15 +139,26 @@ describe('explicit NTK elementwise passes: addon == TypeScript, bit for bit', { 
   }
 
   for (const relu of [true, false]) {
-    for (const withBias of [false, true]) {
-      it(`deactivate, ${relu ? 'relu' : 'slopes'}${withBias ? ', bias rows with bm = 0.3' : ''}`, () => {
-        const n = 5, stack = 2, P = 7, cout = 6;
+    for (const [withBias, cout] of [[false, 6], [true, 6], [false, 33], [true, 32]] as const) {
+      it(`deactivate, ${relu ? 'relu' : 'slopes'}${withBias ? ', bias rows with bm = 0.3' : ''}, cout = ${cout}`, () => {
+        const n = 5, stack = 2, P = 7;
         const dOut = random(n * stack * P * cout, 13);
         const slope = random(n * P * cout, 14);
+        // Negative and zero slopes too, so a wrong relu mask (or a vectorised select that differs) shows.
+        for (let i = 0; i < slope.length; i += 3) slope[i] = -slope[i];
+        for (let i = 1; i < slope.length; i += 7) slope[i] = 0;
         const rows = withBias ? random(n * stack * cout, 15) : new Float32Array(0);
         const { native, ts } = bothRoutes([dOut, rows], ([d, g]) => deactivate(d, slope, relu, { n, stack, P, cout, bm: 0.3 }, withBias ? g : null));
         sameBits(native[0], ts[0], 'cotangents');
         sameBits(native[1], ts[1], 'bias rows');
+        // The mask itself, against the formula: dz = dOut [slope > 0] (relu) or dOut slope.
+        for (let e = 0; e < n; e++)
+          for (let r = 0; r < stack; r++)
+            for (let p = 0; p < P; p++)
+              for (let o = 0; o < cout; o++) {
+                const q = ((e * stack + r) * P + p) * cout + o, sv = slope[(e * P + p) * cout + o];
+                assert.equal(native[0][q], Math.fround(dOut[q] * (relu ? (sv > 0 ? 1 : 0) : sv)), `dz[${q}]`);
+              }
       });
     }
   }

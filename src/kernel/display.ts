@@ -48,6 +48,11 @@ function emit(bundle: MimeBundle, metadata: JsonObject, displayId: string, updat
 
 type TslabWriter = (content: JsonObject, update: boolean) => void;
 
+/** True where display() reaches a front end (the ntk-lab kernel or plain tslab), false where it only prints text. */
+export function hasRichDisplay(): boolean {
+  return kernelRuntime() !== undefined || tslabWriter() !== undefined;
+}
+
 /** tslab's display writer when this process is a tslab kernel: its jupyter module is then in the require cache. */
 function tslabWriter(): TslabWriter | undefined {
   for (const [file, mod] of Object.entries(require.cache)) {

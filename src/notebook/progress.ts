@@ -11,8 +11,7 @@
  * Updates are throttled (at most one per `intervalMs`, and only when the shown text changes) because each update
  * is a message to the front end; `end()` always shows the final state.
  */
-import { display, type DisplayHandle } from '../kernel';
-import { kernelRuntime } from '../kernel/runtime';
+import { display, hasRichDisplay, type DisplayHandle } from '../kernel/display';
 import type { LocalRunEvent } from '../tiles/local-executor';
 import type { StorePassEvent } from '../tiles/store-operator';
 
@@ -38,12 +37,19 @@ export interface ProgressLine {
 
 const BAR_WIDTH = 24;
 
+function fractionOf(done: number, total: number): number {
+  return total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+}
+
+/** The part after the bar: 42% (21/50) detail. */
+function countText(done: number, total: number, detail?: string): string {
+  return `${Math.floor(100 * fractionOf(done, total))}% (${done}/${total})${detail ? ` ${detail}` : ''}`;
+}
+
 /** The text of a line: label [#####.....] 42% (21/50) detail. */
 export function progressText(label: string, done: number, total: number, detail?: string): string {
-  const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
-  const fill = Math.round(BAR_WIDTH * fraction);
-  const count = `${Math.floor(100 * fraction)}% (${done}/${total})`;
-  return `${label} [${'#'.repeat(fill)}${'.'.repeat(BAR_WIDTH - fill)}] ${count}${detail ? ` ${detail}` : ''}`;
+  const fill = Math.round(BAR_WIDTH * fractionOf(done, total));
+  return `${label} [${'#'.repeat(fill)}${'.'.repeat(BAR_WIDTH - fill)}] ${countText(done, total, detail)}`;
 }
 
 function escapeHtml(s: string): string {
@@ -55,20 +61,21 @@ export function progressLine(label: string, options: ProgressLineOptions = {}): 
   const intervalMs = options.intervalMs ?? 250;
   const stream = options.stream ?? process.stderr;
   // A kernel (ntk-lab's, or plain tslab's display writer) gets a display; anything else a terminal line.
-  const inKernel = kernelRuntime() !== undefined || Object.keys(require.cache).some((f) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(f));
+  const inKernel = hasRichDisplay();
   let handle: DisplayHandle | undefined;
   let shown = '';
   let lastAt = -Infinity;
   let state = { done: 0, total: 0, detail: undefined as string | undefined };
   let ended = false;
 
-  const show = (text: string, done: number, total: number, force: boolean): void => {
+  const show = (done: number, total: number, detail: string | undefined, force: boolean): void => {
+    const text = progressText(label, done, total, detail);
     const now = performance.now();
     if (text === shown || (!force && now - lastAt < intervalMs)) return;
     shown = text;
     lastAt = now;
     if (inKernel) {
-      const html = `<div style="font-family: monospace"><progress value="${done}" max="${Math.max(total, 1)}" style="width: 12em; vertical-align: middle"></progress> ${escapeHtml(text.slice(label.length + BAR_WIDTH + 3))} <span style="opacity: 0.7">${escapeHtml(label)}</span></div>`;
+      const html = `<div style="font-family: monospace"><progress value="${done}" max="${Math.max(total, 1)}" style="width: 12em; vertical-align: middle"></progress> ${escapeHtml(countText(done, total, detail))} <span style="opacity: 0.7">${escapeHtml(label)}</span></div>`;
       const bundle = { 'text/plain': text, 'text/html': html };
       if (handle) handle.update(bundle);
       else handle = display(bundle);
@@ -81,12 +88,12 @@ export function progressLine(label: string, options: ProgressLineOptions = {}): 
     update(done, total, detail) {
       if (ended) return;
       state = { done, total, detail };
-      show(progressText(label, done, total, detail), done, total, done >= total);
+      show(done, total, detail, done >= total);
     },
     end(summary) {
       if (ended) return;
       ended = true;
-      show(progressText(label, state.done, state.total, summary ?? state.detail), state.done, state.total, true);
+      show(state.done, state.total, summary ?? state.detail, true);
       if (!inKernel && stream.isTTY === true && shown !== '') stream.write('\n');
     },
     localRun: (() => {

@@ -32,9 +32,10 @@ let loaded: Promise<Hyparquet> | undefined;
 function hyparquet(): Promise<Hyparquet> {
   // import() kept as written: TypeScript's CommonJS output would turn a plain import() into require(), which cannot
   // load an ES module on every Node 20.
-  const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<Hyparquet>;
-  const path = createRequire(__filename).resolve('hyparquet');
-  loaded ??= dynamicImport(pathToFileURL(path).href);
+  if (!loaded) {
+    const dynamicImport = new Function('url', 'return import(url)') as (url: string) => Promise<Hyparquet>;
+    loaded = dynamicImport(pathToFileURL(createRequire(__filename).resolve('hyparquet')).href);
+  }
   return loaded;
 }
 

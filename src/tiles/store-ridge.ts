@@ -71,7 +71,7 @@ export async function kernelRidgeOnStore(train: TileStoreOperator, y: Matrix, op
   const before = train.passes;
   let pre: Preconditioner | undefined;
   if (kind === 'nystrom') pre = await nystromPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), seed: opts.seed });
-  else if (kind === 'jacobi') pre = jacobiPreconditioner((await train.stats()).diagonal!, opts.ridge);
+  else if (kind === 'jacobi') pre = jacobiPreconditioner(await train.diagonal(), opts.ridge); // the diagonal tiles only, not a whole pass
   else if (kind === 'pivoted-cholesky') pre = await pivotedCholeskyPreconditioner(train, opts.ridge, { rank: opts.rank ?? Math.min(train.n, 200), block: opts.pivotBlock, onProgress: opts.onPivot });
   else if (kind !== 'none') throw new InvalidOptionError(`preconditioner must be 'nystrom', 'jacobi', 'pivoted-cholesky' or 'none', got '${String(kind)}'`);
   const cg = await conjugateGradient(train, y64, { ridge: opts.ridge, tol: opts.tol, maxIterations: opts.maxIterations, preconditioner: pre, onIteration: opts.onIteration, signal: opts.signal });

@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "ntk_linalg",
-      "sources": ["src/linalg/native/linalg.cc", "src/ntk/native/elementwise.cc"],
+      "sources": ["src/linalg/native/linalg.cc", "src/ntk/native/elementwise.cc", "src/ntk/native/conv.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!(node scripts/build-native.js --cblas-include)"

@@ -171,7 +171,7 @@ async function perLayer(cost: NtkCost, run: () => Promise<Kernel>, best: number,
   table(rows);
   for (const l of cost.layers) {
     const part = (p: string): string => `${p} ${get(`${l.layer}:${p}`).toFixed(3)} s`;
-    console.log(`  ${l.layer} pass: ${['im2col', 'gemm', 'activate'].map(part).join(', ')}${l.routes ? `; ${l.reason}` : ''}`);
+    console.log(`  ${l.layer} pass: ${['conv', 'im2col', 'gemm', 'activate'].map(part).join(', ')}${l.routes ? `; ${l.reason}` : ''}`);
   }
   console.log(
     `minimal kernel contractions alone (Novak et al.): ${g(cost.minimalFlops)} GFLOP, ${(cost.minimalFlops / best / 1e9).toFixed(1)} GFLOP/s = ` +

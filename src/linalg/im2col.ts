@@ -31,7 +31,7 @@ export interface Window {
 export function im2col(w: Window, x: Float32Array, offset: number, out: Float32Array): void {
   const { addon } = active();
   // In C when the addon is loaded: the copy loop ran at ~190 ms of a ~660 ms CNN NTK (n = 500) in JavaScript.
-  if (addon) addon.im2col(packed(w), x, offset, out, 0);
+  if (addon) addon.im2col(packWindow(w), x, offset, out, 0);
   else im2colTs(w, x, offset, out);
 }
 
@@ -45,8 +45,8 @@ export function im2colRows(w: Window, oy0: number, rows: number, x: Float32Array
 
 const packedWindows = new WeakMap<Window, Int32Array>();
 
-/** The window's numbers in the addon's order (cached per window: im2col runs once per example). */
-function packed(w: Window): Int32Array {
+/** The window's numbers in the addon's order, as its im2col and direct convolution kernels take them (cached per window: im2col runs once per example). */
+export function packWindow(w: Window): Int32Array {
   let p = packedWindows.get(w);
   if (!p) {
     p = Int32Array.of(w.inH, w.inW, w.channels, w.kh, w.kw, w.sh, w.sw, w.dh, w.dw, w.padTop, w.padLeft, w.outH, w.outW);

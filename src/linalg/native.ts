@@ -72,6 +72,13 @@ export interface NativeAddon {
   // The autodiff route's passes (src/ntk/jacobian/ops: geometry.ts, bias-activation.ts).
   /** Patches of one example (x from offset) into out from outOffset; window = [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW]. */
   im2col(window: Int32Array, x: Float32Array, offset: number, out: Float32Array, outOffset: number): void;
+  // The autodiff route's direct convolution kernels (src/ntk/native/conv.cc; wrapped by src/ntk/jacobian/ops/direct-conv.ts).
+  /** out [n, outH, outW, cout] = phi(alpha conv(x, W) + bias), x [n, inH, inW, c], W [kh kw c, cout], phi relu or identity; window as im2col's. */
+  convForward(window: Int32Array, x: Float32Array, n: number, W: Float32Array, cout: number, alpha: number, bias: Float32Array | null, relu: boolean, out: Float32Array): void;
+  /** g [(n stack), kh kw c, cout]: row i stack + a = alpha patches_i^T d_(i stack + a), d [(n stack), outH outW, cout]. */
+  convFilterGrads(window: Int32Array, x: Float32Array, n: number, stack: number, d: Float32Array, cout: number, alpha: number, g: Float32Array): void;
+  /** Whether the convolution kernels run vectorised on this CPU (AVX2 + FMA). */
+  convKernels(): boolean;
   /** z = relu(z + bias) over [rows, cout] (bias: already multiplied, or null). */
   reluBias(z: Float32Array, rows: number, cout: number, bias: Float32Array | null): void;
   /** dz = dOut o phi'(z) over stacked cotangents, and bm sum_p dz(p) into biasRows when given. */

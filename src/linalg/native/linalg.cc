@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "../../ntk/native/conv.h"
 #include "../../ntk/native/elementwise.h"
 #include "args.h"
 #include "mirror.h"
@@ -589,6 +590,7 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitElementwise(env, exports);  // the explicit NTK's elementwise passes (src/ntk/native)
+  InitConv(env, exports);         // the autodiff NTK's direct convolution kernels (src/ntk/native)
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   exports.Set("syrk", Napi::Function::New(env, Syrk, "syrk"));
   exports.Set("syevd", Napi::Function::New(env, Syevd, "syevd"));

@@ -21,9 +21,22 @@ function m(rows: number, cols: number, data: Float32Array): Matrix<Float32Array>
   return { rows, cols, data };
 }
 
+/**
+ * Multiply-adds up to which a Gram runs on the calling thread (~40-80 ms on two cores, as long as a pass over a chunk
+ * of examples already holds it). An async product copies its
+ * inputs first (JavaScript may change them meanwhile: src/linalg/native/staging.h), and for a block's features,
+ * n x d against n x n x d work, the copy cost as much as half the product (the CNN's dense layer at n = 500: 37 MB,
+ * ~25 ms of copies and fresh pages beside a 24 ms SYRK); larger products go off the event loop.
+ */
+const SYNC_GRAM_MULADDS = 2 ** 33;
+
 /** A B^T, or A A^T by SYRK when both are the same array; into `into` [rowsA, rowsB] when given. */
 async function gramOf(a: Float32Array, b: Float32Array, rowsA: number, rowsB: number, cols: number, alpha = 1, into?: Float32Array): Promise<Float32Array> {
   const out = into ? m(rowsA, rowsB, into) : undefined;
+  if (rowsA * rowsB * cols <= SYNC_GRAM_MULADDS) {
+    if (a === b) return gram(m(rowsA, cols, a), { alpha, checkFinite: false, out }).data;
+    return matmul(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false, out }).data;
+  }
   if (a === b) return (await gramAsync(m(rowsA, cols, a), { alpha, checkFinite: false, out })).data;
   return (await matmulAsync(m(rowsA, cols, a), m(rowsB, cols, b), { transB: true, alpha, checkFinite: false, out })).data;
 }

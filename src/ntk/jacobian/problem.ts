@@ -13,10 +13,16 @@ import { valuesPerPair } from '../memory';
 import { NtkOptions } from '../options';
 import { batchShape, toBatch } from './batch';
 import { GramCache, contractFactors, mirrorLower } from './contract';
-import { Factor, allocateFactor, copyFactor } from './factors';
+import { Factor, allocateFactor, copyFactor, releaseFactors } from './factors';
 import { ConvolutionsOption, NtkCost, applyRoutes, countGraph } from './cost';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
 import { addTime } from './profile';
+
+/** The factors of a range of examples; `pooled`: their arrays came from the scratch pool (allocateFactor). */
+interface Factors {
+  factors: Factor[];
+  pooled: boolean;
+}
 
 /** One block of values with its per-parameter components, as ntk.ts assembles them. */
 export interface JacobianBlock {
@@ -102,25 +108,35 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
    * The factors of examples r of x, pass by pass into arrays of their own; `sole`: no other pass runs while
    * they are used (a symmetric kernel in one block), so one pass's factors are used where they are, uncopied.
    */
-  async function features(x: Matrix<Float32Array>, r: Range, opts: NtkOptions, sole = false): Promise<Factor[]> {
+  async function features(x: Matrix<Float32Array>, r: Range, opts: NtkOptions, sole = false): Promise<Factors> {
     const rows = r.end - r.start;
     const chunk = chunkOf(rows);
     let out: Factor[] | null = null;
-    for (let s = r.start; s < r.end; s += chunk) {
-      if (opts.signal?.aborted) throw new CancelledError('NTK cancelled while computing per-example gradients');
-      const e = Math.min(r.end, s + chunk);
-      const part = lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s);
-      // (Copying them cost 14-37 ms of a 330 ms MLP NTK at n = 1000.)
-      if (sole && chunk >= rows) return part;
-      const t0 = performance.now();
-      out ??= part.map((f) => allocateFactor(f, rows));
-      part.forEach((f, t) => copyFactor(out![t], f, s - r.start));
-      addTime('copy factors', (performance.now() - t0) / 1000);
-      // Let other work (and cancellation) in between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
+    try {
+      for (let s = r.start; s < r.end; s += chunk) {
+        if (opts.signal?.aborted) throw new CancelledError('NTK cancelled while computing per-example gradients');
+        const e = Math.min(r.end, s + chunk);
+        const part = lin.factors(x.data.subarray(s * x.cols, e * x.cols), e - s);
+        // (Copying them cost 14-37 ms of a 330 ms MLP NTK at n = 1000.)
+        if (sole && chunk >= rows) return { factors: part, pooled: false };
+        const t0 = performance.now();
+        out ??= part.map((f) => allocateFactor(f, rows));
+        part.forEach((f, t) => copyFactor(out![t], f, s - r.start));
+        addTime('copy factors', (performance.now() - t0) / 1000);
+        // Let other work (and cancellation) in between chunks.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      if (out) releaseFactors(out);
+      throw err;
     }
-    return out!;
+    return { factors: out!, pooled: true };
   }
+
+  /** Gives pooled factors back once their blocks are contracted (a pass's own factors stay with its ops). */
+  const done = (f: Factors | null): void => {
+    if (f?.pooled) releaseFactors(f.factors);
+  };
 
   async function* blocks(tile: number | undefined, withComponents: boolean, opts: NtkOptions, step: (total: number) => void): AsyncGenerator<JacobianBlock> {
     const option = opts.convolutions ?? 'auto';
@@ -129,35 +145,49 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
     const colRanges = ranges(n2, tile ?? n2);
     const nBlocks = m2 ? rowRanges.length * colRanges.length : (rowRanges.length * (rowRanges.length + 1)) / 2;
     const total = nBlocks * (1 + lin.labels.length);
-    for (let I = 0; I < rowRanges.length; I++) {
-      const fI = await features(x1m, rowRanges[I], opts, !m2 && rowRanges.length === 1);
-      for (let J = m2 ? 0 : I; J < colRanges.length; J++) {
-        if (opts.signal?.aborted) throw new CancelledError(`NTK cancelled at block (${I}, ${J})`);
-        const fJ = !m2 && J === I ? fI : await features(m2 ?? x1m, colRanges[J], opts);
-        step(total);
-        const same = !m2 && J === I;
-        const nb1 = rowRanges[I].end - rowRanges[I].start;
-        const sum = new Float32Array(nb1 * (colRanges[J].end - colRanges[J].start) * vpp);
-        const comps: Float32Array[] = [];
-        const cache: GramCache = { dg: null };
-        for (let t = 0; t < fI.length; t++) {
-          const t0 = performance.now();
-          if (withComponents) {
-            const c = await contractFactors(fI[t], fJ[t], layout, workValues, undefined, cache);
-            for (let q = 0; q < c.length; q++) sum[q] += c[q];
-            if (same) mirrorLower(c, nb1, k, layout);
-            comps.push(c);
-          } else {
-            await contractFactors(fI[t], fJ[t], layout, workValues, sum, cache);
-          }
-          addTime(`${lin.labels[t]}:contract`, (performance.now() - t0) / 1000);
+    let rowF: Factors | null = null;
+    let colF: Factors | null = null;
+    try {
+      for (let I = 0; I < rowRanges.length; I++) {
+        done(rowF);
+        rowF = null;
+        rowF = await features(x1m, rowRanges[I], opts, !m2 && rowRanges.length === 1);
+        const fI = rowF.factors;
+        for (let J = m2 ? 0 : I; J < colRanges.length; J++) {
+          if (opts.signal?.aborted) throw new CancelledError(`NTK cancelled at block (${I}, ${J})`);
+          done(colF);
+          colF = null;
+          if (m2 || J !== I) colF = await features(m2 ?? x1m, colRanges[J], opts);
+          const fJ = colF ? colF.factors : fI;
           step(total);
+          const same = !m2 && J === I;
+          const nb1 = rowRanges[I].end - rowRanges[I].start;
+          const sum = new Float32Array(nb1 * (colRanges[J].end - colRanges[J].start) * vpp);
+          const comps: Float32Array[] = [];
+          const cache: GramCache = { dg: null };
+          for (let t = 0; t < fI.length; t++) {
+            const t0 = performance.now();
+            if (withComponents) {
+              const c = await contractFactors(fI[t], fJ[t], layout, workValues, undefined, cache);
+              for (let q = 0; q < c.length; q++) sum[q] += c[q];
+              if (same) mirrorLower(c, nb1, k, layout);
+              comps.push(c);
+            } else {
+              await contractFactors(fI[t], fJ[t], layout, workValues, sum, cache);
+            }
+            addTime(`${lin.labels[t]}:contract`, (performance.now() - t0) / 1000);
+            step(total);
+          }
+          const t1 = performance.now();
+          if (same) mirrorLower(sum, nb1, k, layout);
+          addTime('mirror', (performance.now() - t1) / 1000);
+          yield { rows: rowRanges[I], cols: colRanges[J], total: sum, components: withComponents ? comps : null };
         }
-        const t1 = performance.now();
-        if (same) mirrorLower(sum, nb1, k, layout);
-        addTime('mirror', (performance.now() - t1) / 1000);
-        yield { rows: rowRanges[I], cols: colRanges[J], total: sum, components: withComponents ? comps : null };
       }
+    } finally {
+      // Also when the consumer stops early or a contraction throws: the factors go back to the pool.
+      done(colF);
+      done(rowF);
     }
   }
 

@@ -2,12 +2,16 @@
  * The linear part of Dense, ntk-lab's ScaledDense, Conv1D and Conv2D layers: z(p) = wm patch(p) W + bm b over
  * positions p (a Dense on [n, din] has one position; on [n, T, din] T positions; a convolution's patches come
  * from im2col). Products run on OpenBLAS; per-example weight gradients are the 'outer' or 'patch' factors.
+ * A convolution runs on the addon's direct kernels where they are vectorised (./direct-conv.ts): its forward pass
+ * (with bias and relu), its stride-1 input cotangents and its per-example filter gradients read the images in
+ * place, and no patch matrix of the batch is formed.
  */
 import { Matrix, matmul } from '../../../linalg';
 import { ActivationName } from '../../../models';
 import { biasActivate, deactivate, slopeTimes } from './bias-activation';
 import { ConvRoute, Factor } from '../factors';
-import { type Window, im2col } from '../../../linalg/im2col';
+import { type Window, im2col, packWindow } from '../../../linalg/im2col';
+import { DirectConv, directConv } from './direct-conv';
 import { col2im, transposedWindow } from './geometry';
 import { profiled } from '../profile';
 import { Scratch } from './scratch';
@@ -75,6 +79,8 @@ export class LinearOp implements Op {
   /** phi'(z) of the forward pass (for relu the output itself: phi'(z) = [y > 0]); null without an activation. */
   private slope: Float32Array | null = null;
   private readonly relu: boolean;
+  /** The direct convolution kernels for this pass (set by forward; null: im2col + OpenBLAS). */
+  private direct: DirectConv | null = null;
   /**
    * How the kernel of a weight over several positions is contracted (set by the cost model before a pass):
    * 'gradients' forms per-example weight gradients, 'structured' keeps patches and deltas for patch-Gram x
@@ -111,12 +117,28 @@ export class LinearOp implements Op {
   }
 
   forward(inputs: Float32Array[], n: number): Float32Array {
-    const { C, cout, wm, W } = this.s;
+    const { C, cout, wm, W, patches } = this.s;
     this.input = inputs[0];
+    this.direct = patches.kind === 'conv' ? directConv() : null;
+    if (this.direct && patches.kind === 'conv') return this.forwardDirect(this.direct, patches.window, inputs[0], n);
     this.cols = profiled(`${this.layer}:im2col`, () => this.patchesOf(inputs[0], n));
     const z = this.scratch.f32('z', n * this.P * cout);
     profiled(`${this.layer}:gemm`, () => matmul(mat(n * this.P, C, this.cols!), mat(C, cout, W), { alpha: wm, checkFinite: false, out: mat(n * this.P, cout, z) }));
     this.slope = profiled(`${this.layer}:activate`, () => biasActivate(z, n * this.P, cout, this.s.b, this.s.bm, this.s.activation ?? 'linear', this.scratch));
+    return z;
+  }
+
+  /** The forward pass by the direct kernel, relu or a linear output (and the bias) fused into its stores. */
+  private forwardDirect(direct: DirectConv, window: Window, x: Float32Array, n: number): Float32Array {
+    const { cout, wm, W, b, bm } = this.s;
+    this.cols = null;
+    const z = this.scratch.f32('z', n * this.P * cout);
+    const act = this.s.activation ?? 'linear';
+    const fused = act === 'relu' || act === 'linear';
+    const bias = fused && b ? b.map((v) => bm * v) : null;
+    profiled(`${this.layer}:conv`, () => direct.convForward(packWindow(window), x, n, W, cout, wm, bias, act === 'relu', z));
+    if (fused) this.slope = act === 'relu' ? z : null;
+    else this.slope = profiled(`${this.layer}:activate`, () => biasActivate(z, n * this.P, cout, b, bm, act, this.scratch));
     return z;
   }
 
@@ -165,6 +187,11 @@ export class LinearOp implements Op {
     const patch = w.kh * w.kw * cout;
     const positions = w.outH * w.outW;
     const dIn = this.scratch.f32('dIn', rows * this.inSize);
+    if (this.direct) {
+      // Each of the rows' cotangents is an image [outH, outW, cout]: one direct convolution over all of them.
+      profiled(`${this.layer}:conv`, () => this.direct!.convForward(packWindow(w), dOut, rows, Wflip, cin, wm, null, false, dIn));
+      return dIn;
+    }
     const step = Math.max(1, Math.floor(COLS_BUFFER / (positions * patch)));
     const buf = this.scratch.f32('gather', Math.min(step, rows) * positions * patch);
     for (let r0 = 0; r0 < rows; r0 += step) {
@@ -181,9 +208,13 @@ export class LinearOp implements Op {
 
   /** Per-example weight gradients [(n stack), C cout]: G_i^a = wm patches_i^T d_i^a, one small product each. */
   private gradientRows(n: number, stack: number, dOut: Float32Array): Float32Array {
-    const { C, cout, wm } = this.s;
-    const cols = this.cols!;
+    const { C, cout, wm, patches } = this.s;
     const g = this.scratch.f32('grads', n * stack * C * cout);
+    if (this.direct && patches.kind === 'conv') {
+      this.direct.convFilterGrads(packWindow(patches.window), this.input!, n, stack, dOut, cout, wm, g);
+      return g;
+    }
+    const cols = this.cols!;
     for (let i = 0; i < n; i++) {
       const p = mat(this.P, C, cols.subarray(i * this.P * C, (i + 1) * this.P * C));
       for (let a = 0; a < stack; a++) {
@@ -220,7 +251,8 @@ export class LinearOp implements Op {
 
   private sums(n: number, stack: number, dOut: Float32Array, bias: Float32Array | null): Float32Array[] {
     const { C, cout, wm } = this.s;
-    const p = mat(n * this.P, C, this.cols!);
+    // The direct forward pass formed no patches: J^T v needs them once, summed over the examples.
+    const p = mat(n * this.P, C, this.cols ?? this.patchesOf(this.input!, n));
     const gW = new Float32Array(C * cout);
     for (let a = 0; a < stack; a++) {
       const d = stack === 1 ? dOut : strided(dOut, 0, n, stack, a, this.P * cout);
@@ -242,15 +274,19 @@ export class LinearOp implements Op {
     // Scratch output: the engine's consumers read it within this chunk, and ntkVp copies the model's output.
     const z = this.scratch.f32('jvp', rows * cout);
     let empty = true;
-    const add = (p: Float32Array, M: Float32Array): void => {
+    const direct = this.direct;
+    const window = this.s.patches.kind === 'conv' ? this.s.patches.window : null;
+    // wm conv(h, M) of input h: by the direct kernel, else patches of h times M.
+    const add = (h: Float32Array, key: string, M: Float32Array): void => {
       const target = empty ? z : this.scratch.f32('jvpTerm', rows * cout);
-      matmul(mat(rows, C, p), mat(C, cout, M), { alpha: wm, checkFinite: false, out: mat(rows, cout, target) });
+      if (direct && window) direct.convForward(packWindow(window), h, n, M, cout, wm, null, false, target);
+      else matmul(mat(rows, C, key === 'cols' ? this.cols! : this.patchesOf(h, n, key)), mat(C, cout, M), { alpha: wm, checkFinite: false, out: mat(rows, cout, target) });
       if (!empty) for (let q = 0; q < z.length; q++) z[q] += target[q];
       empty = false;
     };
-    if (tangents[0]) add(this.patchesOf(tangents[0], n, 'tangentCols'), W);
+    if (tangents[0]) add(tangents[0], 'tangentCols', W);
     if (this.params.length) {
-      add(this.cols!, paramTangents[0]);
+      add(this.input!, 'cols', paramTangents[0]);
       if (paramTangents.length > 1) {
         const ub = paramTangents[1];
         for (let r = 0; r < rows; r++) for (let o = 0; o < cout; o++) z[r * cout + o] += bm * ub[o];
@@ -264,11 +300,13 @@ export class LinearOp implements Op {
     this.input = null;
     this.cols = null;
     this.slope = null;
+    this.direct = null;
   }
 
   bytesPerExample(stack: number): number {
     const out = this.P * this.s.cout;
-    const patches = this.s.patches.kind === 'conv' ? this.P * this.s.C : 0;
+    // The direct kernels keep no patches of the batch.
+    const patches = this.s.patches.kind === 'conv' && !directConv() ? this.P * this.s.C : 0;
     return 4 * (out * (1 + stack) + this.inSize * stack + patches);
   }
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidOptionError } from '../errors';
-import { registerWasmGradientKernels } from './wasm-kernels';
+import { registerWasmBlasKernels, registerWasmGradientKernels } from './wasm-kernels';
 
 /** User-facing backend names, in preference order. */
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -72,6 +72,8 @@ async function activate(name: BackendName): Promise<void> {
   require(PACKAGES[name]);
   // tfjs-backend-wasm lacks some gradient kernels (convolution filters, depthwise, gather): ntk-lab provides them.
   if (name === 'wasm') registerWasmGradientKernels();
+  // and its BatchMatMul runs batches of small products at 2-3 GFLOP/s: OpenBLAS takes them while the addon is loaded.
+  if (name === 'wasm') registerWasmBlasKernels();
   const ok = await tf.setBackend(TF_NAMES[name]);
   if (!ok) throw new BackendUnavailableError(`backend '${name}' (${PACKAGES[name]}) is installed but failed to initialise`);
   await tf.ready();

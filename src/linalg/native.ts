@@ -26,6 +26,8 @@ export interface NativeAddon {
   /** C (m x n) = alpha op(A) op(B) via cblas_?gemm (row-major); precision from the arrays (all equal). Async outputs: [c]. */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray, async: false): number;
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: FloatArray, b: FloatArray, c: FloatArray | null, async: true): Promise<AsyncResult>;
+  /** Float32, sync: c[t] (m x n) = alpha op(a[t]) op(b[t]) for t < batch, a[t] from t strideA (0: broadcast), b likewise, c packed. */
+  gemmBatched(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number, a: Float32Array, strideA: number, b: Float32Array, strideB: number, c: Float32Array): void;
   /** C (n x n, both triangles) = alpha A A^T (A n x k) or alpha A^T A (A k x n, trans) via cblas_?syrk. Async outputs: [c]. */
   syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray, async: false): number;
   syrk(trans: boolean, n: number, k: number, alpha: number, a: FloatArray, c: FloatArray | null, async: true): Promise<AsyncResult>;

@@ -59,6 +59,15 @@ const valid = {
   im2col: () => { const w = Int32Array.from({ length: 13 }, () => int(0, 5)); for (const q of [5, 6, 7, 8]) w[q] = int(1, 3);
     const inSize = w[0] * w[1] * w[2], outSize = w[11] * w[12] * w[3] * w[4] * w[2];
     return [w, f32(inSize + 2), int(0, 2), f32(outSize + 2), int(0, 2)]; },
+  convForward: () => { const w = Int32Array.from({ length: 13 }, () => int(0, 5)); for (const q of [5, 6, 7, 8]) w[q] = int(1, 3);
+    const n = small(), cout = pick([1, 3, 8, 16, 19]), C = w[3] * w[4] * w[2];
+    return [w, f32(n * w[0] * w[1] * w[2] + int(0, 2)), n, f32(C * cout), cout, rnd(), S(cout, f32), rnd() < 0.5, f32(n * w[11] * w[12] * cout + int(0, 2))]; },
+  convFilterGrads: () => { const w = Int32Array.from({ length: 13 }, () => int(0, 5)); for (const q of [5, 6, 7, 8]) w[q] = int(1, 3);
+    const n = small(), st = int(1, 2), cout = pick([1, 5, 8, 16, 24]), C = w[3] * w[4] * w[2];
+    return [w, f32(n * w[0] * w[1] * w[2]), n, st, f32(n * st * w[11] * w[12] * cout), cout, rnd(), f32(n * st * C * cout + int(0, 2))]; },
+  convKernels: () => [],
+  gemmBatched: () => { const b = small(), m = small(), n = small(), k = small(), sa = pick([0, m * k, m * k + 1]), sb = pick([0, k * n]);
+    return [rnd() < 0.5, rnd() < 0.5, b, m, n, k, rnd(), f32(Math.max(0, b - 1) * sa + m * k), sa, f32(Math.max(0, b - 1) * sb + k * n), sb, f32(b * m * n)]; },
   reluBias: () => { const r = small(), c = int(1, 5); return [f32(r * c), r, c, S(c, f32)]; },
   deactivate: () => { const n = small(), st = int(1, 3), P = small(), c = int(1, 4);
     return [f32(n * st * P * c), S(n * P * c, f32), rnd() < 0.5, n, st, P, c, rnd(), S(n * st * c, f32)]; },
@@ -107,7 +116,7 @@ interface FuzzReport {
 
 describe('the addon under fuzzing', { skip }, () => {
   for (const candidate of addons) {
-    it(`${candidate.origin} addon: 17 entry points x 1500 random argument lists never crash the process`, () => {
+    it(`${candidate.origin} addon: 21 entry points x 1500 random argument lists never crash the process`, () => {
       const r = spawnSync(process.execPath, ['-e', FUZZER], {
         cwd: root,
         encoding: 'utf8',
@@ -117,13 +126,13 @@ describe('the addon under fuzzing', { skip }, () => {
       assert.equal(r.signal, null, `the fuzzed process died of ${r.signal}: ${r.stderr.slice(-2000)}`);
       assert.equal(r.status, 0, r.stderr.slice(-2000));
       const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as FuzzReport;
-      const expected = ['accumulateLayer', 'biasActivation', 'blasInfo', 'deactivate', 'firstNonFinite', 'gemm', 'gesdd', 'im2col', 'inspectSymmetric', 'mirrorLower32', 'multiplyRows', 'potrf', 'potrs', 'reluBias', 'syevd', 'syevr', 'syrk'];
+      const expected = ['accumulateLayer', 'biasActivation', 'blasInfo', 'convFilterGrads', 'convForward', 'convKernels', 'deactivate', 'firstNonFinite', 'gemm', 'gemmBatched', 'gesdd', 'im2col', 'inspectSymmetric', 'mirrorLower32', 'multiplyRows', 'potrf', 'potrs', 'reluBias', 'syevd', 'syevr', 'syrk'];
       assert.deepEqual(report.names, expected, 'an entry point was added or removed: give the fuzzer a valid argument list for it');
       for (const name of expected) {
         const c = report.counts[name];
         assert.equal(c.returned + c.threw, 1500, name);
-        // The fuzz reaches the routines' bodies, not only their argument checks (blasInfo takes no arguments).
-        if (name !== 'blasInfo') assert.ok(c.returned > 100 && c.threw > 100, `${name}: ${JSON.stringify(c)}`);
+        // The fuzz reaches the routines' bodies, not only their argument checks (blasInfo and convKernels take no arguments).
+        if (name !== 'blasInfo' && name !== 'convKernels') assert.ok(c.returned > 100 && c.threw > 100, `${name}: ${JSON.stringify(c)}`);
       }
       assert.ok(report.counts.gemm.resolved > 50, `async gemm calls that ran: ${JSON.stringify(report.counts.gemm)}`);
       assert.equal(report.check.length, 2);

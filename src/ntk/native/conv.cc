@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ extern "C" int openblas_get_num_threads(void);
 namespace {
 
 using Keep = std::vector<Napi::Object>;
+
+// Values of one padded example a thread may hold (512 MB): far above any image a convolution layer sees.
+constexpr int64_t kMaxPaddedValues = int64_t{1} << 27;
 
 // A sliding window, as the addon's im2col takes it: [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW].
 struct Window {
@@ -53,6 +57,10 @@ Window ReadWindow(const Args& A, size_t i) {
   w.Hp = std::max(needH, w.padTop + w.inH);
   w.Wp = std::max(needW, w.padLeft + w.inW);
   w.padded = w.padTop > 0 || w.padLeft > 0 || w.Hp > w.inH || w.Wp > w.inW;
+  // Each thread holds one padded example: refused here, before any allocation a worker thread could not report.
+  if (w.padded && A.Size({w.Hp, w.Wp, w.c}) > kMaxPaddedValues)
+    throw Napi::RangeError::New(A.info.Env(), std::string(A.fn) + ": the padded image (" + std::to_string(w.Hp) + " x " + std::to_string(w.Wp) +
+                                                   " x " + std::to_string(w.c) + ") exceeds 2^27 values");
   return w;
 }
 
@@ -72,7 +80,7 @@ void Offsets(const Window& w, std::vector<int64_t>* col, std::vector<int64_t>* p
 // The example at x into the zero-padded buffer (only when the window needs padding; else x is read in place).
 const float* PaddedImage(const Window& w, const float* x, std::vector<float>* buf) {
   if (!w.padded) return x;
-  buf->assign(static_cast<size_t>(w.Hp * w.Wp * w.c), 0.0f);
+  std::fill(buf->begin(), buf->end(), 0.0f);
   for (int64_t iy = 0; iy < w.inH; iy++)
     std::copy(x + iy * w.inW * w.c, x + (iy + 1) * w.inW * w.c, buf->data() + ((iy + w.padTop) * w.Wp + w.padLeft) * w.c);
   return buf->data();
@@ -80,18 +88,27 @@ const float* PaddedImage(const Window& w, const float* x, std::vector<float>* bu
 
 // Runs body(i0, i1) over contiguous ranges of n items on up to OpenBLAS's thread count (the BLAS budget the
 // user set: OPENBLAS_NUM_THREADS), the calling thread taking the first range.
+// An exception in a worker thread (a buffer that cannot be allocated) is rethrown on the calling thread after every
+// thread has joined, where the addon turns it into a JavaScript error.
 template <typename F>
-void ParallelFor(int64_t n, F body) {
+void ParallelFor(const Napi::Env& env, const char* fn, int64_t n, F body) {
   const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(openblas_get_num_threads(), n));
-  if (threads == 1) return body(0, n);
   std::vector<std::thread> pool;
+  std::vector<char> failed(static_cast<size_t>(threads), 0);
   const int64_t step = (n + threads - 1) / threads;
-  for (int64_t t = 1; t < threads; t++) {
-    const int64_t i0 = t * step, i1 = std::min(n, (t + 1) * step);
-    if (i0 < i1) pool.emplace_back([=] { body(i0, i1); });
-  }
-  body(0, std::min(n, step));
+  auto run = [&](int64_t t) {
+    try {
+      body(t * step, std::min(n, (t + 1) * step));
+    } catch (...) {
+      failed[static_cast<size_t>(t)] = 1;
+    }
+  };
+  for (int64_t t = 1; t < threads; t++)
+    if (t * step < n) pool.emplace_back(run, t);
+  run(0);
   for (auto& th : pool) th.join();
+  for (char f : failed)
+    if (f) throw Napi::Error::New(env, std::string(fn) + ": out of memory for a thread's buffers");
 }
 
 // relu as tfjs and ops/bias-activation.ts compute it, (v + |v|) / 2: NaN stays NaN.
@@ -277,8 +294,8 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   float* out = A.Array<float>(8, A.Size({n, P, cout}), &keep);
   std::vector<int64_t> col, pos;
   Offsets(w, &col, &pos);
-  ParallelFor(n, [&](int64_t i0, int64_t i1) {
-    std::vector<float> buf;
+  ParallelFor(info.Env(), "convForward", n, [&](int64_t i0, int64_t i1) {
+    std::vector<float> buf(w.padded ? static_cast<size_t>(w.Hp * w.Wp * w.c) : 0);
     for (int64_t i = i0; i < i1; i++)
       ForwardExample(PaddedImage(w, x + i * inSize, &buf), col.data(), pos.data(), P, C, W, cout, alpha, bias, relu, out + i * P * cout);
   });
@@ -299,8 +316,8 @@ Napi::Value ConvFilterGrads(const Napi::CallbackInfo& info) {
   float* g = A.Array<float>(7, A.Size({n, stack, C, cout}), &keep);
   std::vector<int64_t> col, pos;
   Offsets(w, &col, &pos);
-  ParallelFor(n, [&](int64_t i0, int64_t i1) {
-    std::vector<float> buf;
+  ParallelFor(info.Env(), "convFilterGrads", n, [&](int64_t i0, int64_t i1) {
+    std::vector<float> buf(w.padded ? static_cast<size_t>(w.Hp * w.Wp * w.c) : 0);
     for (int64_t i = i0; i < i1; i++) {
       const float* xp = PaddedImage(w, x + i * inSize, &buf);
       for (int64_t a = 0; a < stack; a++) {

@@ -7,7 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { InvalidOptionError, UnsupportedModelError } from '../errors';
 import { Mlp } from '../models';
 import { ExplicitNetwork, explicitNetwork } from './explicit/network';
-import { NtkCost, ntkCost } from './jacobian/cost';
+import { ConvolutionsOption, NtkCost, ntkCost } from './jacobian/cost';
 import { AutodiffModel } from './jacobian/linearised';
 import { isPureModel } from './jacobian/pure';
 import { OutputLayout } from './kernel';
@@ -37,11 +37,11 @@ export interface MethodChoice {
 }
 
 /** Adds the Jacobian method's per-layer plan (counted as ntkCost does) to a choice, when the model has layers. */
-function withPlan(choice: MethodChoice, model: AutodiffModel, n1: number, n2: number | undefined, outputs: OutputLayout): MethodChoice {
+function withPlan(choice: MethodChoice, model: AutodiffModel, n1: number, n2: number | undefined, outputs: OutputLayout, convolutions: ConvolutionsOption): MethodChoice {
   if (choice.method !== 'jacobian' || isPureModel(model) || !(n1 > 0)) return choice;
   let plan: NtkCost;
   try {
-    plan = ntkCost(model as Mlp | tfl.LayersModel, n1, n2 && n2 > 0 ? n2 : undefined, { outputs });
+    plan = ntkCost(model as Mlp | tfl.LayersModel, n1, n2 && n2 > 0 ? n2 : undefined, { outputs, convolutions });
   } catch (e) {
     if (e instanceof UnsupportedModelError) return choice;
     throw e;
@@ -88,8 +88,13 @@ export function mlpCosts(net: ExplicitNetwork, n1: number, n2: number | undefine
  * the two on MLPs and takes 'jacobian' for anything else. 'vp' computes products, not kernels: see ntkVp. A
  * 'jacobian' choice on a layers model carries `plan` (ntkCost: FLOPs and each convolution's route, and why).
  */
-export function chooseNtkMethod(model: AutodiffModel, n1: number, n2: number | undefined, opts: { method?: NtkMethod; outputs?: OutputLayout } = {}): MethodChoice {
-  return withPlan(chooseMethod(model, n1, n2, opts), model, n1, n2, opts.outputs ?? 'trace');
+export function chooseNtkMethod(
+  model: AutodiffModel,
+  n1: number,
+  n2: number | undefined,
+  opts: { method?: NtkMethod; outputs?: OutputLayout; convolutions?: ConvolutionsOption } = {},
+): MethodChoice {
+  return withPlan(chooseMethod(model, n1, n2, opts), model, n1, n2, opts.outputs ?? 'trace', opts.convolutions ?? 'auto');
 }
 
 function chooseMethod(model: AutodiffModel, n1: number, n2: number | undefined, opts: { method?: NtkMethod; outputs?: OutputLayout }): MethodChoice {

@@ -70,9 +70,12 @@ function prepare(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefine
   if (opts.tile !== undefined && typeof opts.tile !== 'boolean' && !(Number.isInteger(opts.tile) && opts.tile > 0)) {
     throw new InvalidOptionError(`tile must be a positive integer number of examples or a boolean, got ${String(opts.tile)}`);
   }
-  const choice = chooseNtkMethod(model, rowsOf(x1), x2 === undefined || x2 === null ? undefined : rowsOf(x2), { method, outputs: layout });
+  const convolutions = opts.convolutions ?? 'auto';
+  let choice = chooseNtkMethod(model, rowsOf(x1), x2 === undefined || x2 === null ? undefined : rowsOf(x2), { method, outputs: layout, convolutions });
   if (choice.method === 'jacobian') {
-    const jac = prepareJacobian(model, x1, x2, layout, maxBytes);
+    const jac = prepareJacobian(model, x1, x2, layout, maxBytes, convolutions);
+    // A pure function's route (batched or per example) is known once its probe ran: the reason names it.
+    if (!jac.lin.graph) choice = { ...choice, reason: `${choice.reason}; ${jac.lin.description}` };
     return { net: null, jac, choice, x1: jac.x1, x2: jac.x2, layout, k: jac.k, labels: jac.labels, maxBytes };
   }
   const net = explicitNetwork(model as Parameters<typeof explicitNetwork>[0]);

@@ -100,6 +100,9 @@ test('batched route == per-example route and == central differences (float64), e
       const b = await ntkLayerwise({ ...model, route: 'per-example' }, x1, x2s, { outputs: 'full' });
       assert.match(a.ntk.normalization, /batched reverse mode: one tfjs reverse pass per block of examples x 3 outputs/);
       assert.match(b.ntk.normalization, /one tfjs reverse pass per example and output \(route asked for\)/);
+      // MethodChoice.reason (shown in the kernel's backend line under method 'auto') names the route too.
+      assert.match(a.ntk.backend, /auto: a pure function f\(params, x\): only autodiff applies; .*batched reverse mode/);
+      assert.match(b.ntk.backend, /auto: a pure function .*per example and output \(route asked for\)/);
       assert.ok(relFrobenius(a.ntk.values, b.ntk.values) <= 1e-5);
       a.components.forEach((c, i) => {
         const e = relFrobenius(c.values, b.components[i].values);

@@ -11,7 +11,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidOptionError } from '../../src/errors';
+import { InvalidOptionError, MemoryBudgetError } from '../../src/errors';
 import { chooseNtkMethod, ntk, ntkCost, ntkLayerwise } from '../../src/ntk';
 import { Rng } from '../../src/random';
 import { relFrobenius } from '../helpers/finite-differences';
@@ -131,6 +131,37 @@ test('the cost model picks per layer the route with fewer FLOPs, on two shapes w
       model.dispose();
       x.dispose();
     }
+  }
+  assert.equal(tf.memory().numTensors, start);
+});
+
+test('a route asked for is the one the memory estimate counts and the reason names', async () => {
+  const start = tf.memory().numTensors;
+  // conv on 12x12x4: P = 100, C = 36, cout = 8; its input 576 values, its deltas 800 per example.
+  const model = oneConv([12, 12, 4], 8, 5);
+  const n = 7;
+  const x = tf.tensor(new Rng(41).normals32(n * 576), [n, 12, 12, 4]);
+  try {
+    const need = async (route: 'gradients' | 'structured'): Promise<number> => {
+      try {
+        await ntk(model, x, undefined, { method: 'jacobian', convolutions: route, maxBytes: 1000 });
+      } catch (e) {
+        assert.ok(e instanceof MemoryBudgetError, String(e));
+        return e.estimatedBytes;
+      }
+      return assert.fail('expected a MemoryBudgetError');
+    };
+    // 'gradients' keeps per-example kernel and bias gradients (288 + 8 floats); 'structured' the input and the
+    // deltas (576 + 800) with the bias shared; the head's factors and the working memory are the same.
+    assert.equal((await need('structured')) - (await need('gradients')), 4 * n * (576 + 800 - (288 + 8)));
+    for (const route of ['gradients', 'structured'] as const) {
+      const choice = chooseNtkMethod(model, n, undefined, { convolutions: route });
+      assert.match(choice.reason, new RegExp(`conv/kernel: ${route} \\(asked for`));
+      assert.equal(choice.plan?.layers[0].route, route);
+    }
+  } finally {
+    model.dispose();
+    x.dispose();
   }
   assert.equal(tf.memory().numTensors, start);
 });

@@ -61,7 +61,7 @@ function ranges(n: number, tile: number): Range[] {
 }
 
 /** Checks inputs, builds the model's linearisation and measures its per-example sizes. */
-export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefined, layout: OutputLayout, maxBytes: number): JacobianProblem {
+export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefined, layout: OutputLayout, maxBytes: number, convolutions: ConvolutionsOption = 'auto'): JacobianProblem {
   let m1: Matrix<Float32Array> | null = null;
   const lin = linearise(model, x1, () => {
     // A pure function has no declared input shape: x1 gives it (checked here, before any tfjs call).
@@ -82,8 +82,8 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
     const over = cost.layers.filter((l) => l.routes);
     if (over.length) lin.description = `${described}; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (${option === 'auto' ? "by ntkCost's FLOP model" : 'asked for'})`;
   };
-  // Before measuring what the factors hold: the routes decide it.
-  plan('auto');
+  // Before measuring what the factors hold: the routes decide it (so the memory estimate is that of the routes asked for).
+  plan(convolutions);
   const fb = factorBytesPerExample(lin, m1.data.subarray(0, m1.cols));
   const k = lin.k;
   const vpp = valuesPerPair(k, layout);

@@ -74,6 +74,12 @@ export interface NativeAddon {
   // The autodiff route's passes (src/ntk/jacobian/ops: geometry.ts, bias-activation.ts).
   /** Patches of one example (x from offset) into out from outOffset; window = [inH, inW, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW]. */
   im2col(window: Int32Array, x: Float32Array, offset: number, out: Float32Array, outOffset: number): void;
+  /** y[q] += alpha x[q] for q < n (double arithmetic, as src/ntk/jacobian/ops/channels.ts). */
+  axpy(n: number, alpha: number, x: Float32Array, y: Float32Array): void;
+  /** y[r, c] = x[r, c] a[c] + b[c] over [rows, C] (b null: no shift); y may be x. */
+  channelAffine(x: Float32Array, rows: number, C: number, a: Float32Array, b: Float32Array | null, y: Float32Array): void;
+  /** gG[r, c] += sum_p xhat d, gB[r, c] += sum_p d over rows r = i stack + a of d [(n stack), P, C]; xhat = (x - mean) inv, or x when mean is null. */
+  scaleShiftRows(d: Float32Array, x: Float32Array, mean: Float32Array | null, inv: Float32Array | null, n: number, stack: number, P: number, C: number, gG: Float32Array | null, gB: Float32Array | null): void;
   // The autodiff route's direct convolution kernels (src/ntk/native/conv.cc; wrapped by src/ntk/jacobian/ops/direct-conv.ts).
   /** out [n, outH, outW, cout] = phi(alpha conv(x, W) + bias), x [n, inH, inW, c], W [kh kw c, cout], phi relu or identity; window as im2col's. */
   convForward(window: Int32Array, x: Float32Array, n: number, W: Float32Array, cout: number, alpha: number, bias: Float32Array | null, relu: boolean, out: Float32Array): void;

@@ -66,6 +66,10 @@ const valid = {
     const n = small(), st = int(1, 2), cout = pick([1, 5, 8, 16, 24]), C = w[3] * w[4] * w[2];
     return [w, f32(n * w[0] * w[1] * w[2]), n, st, f32(n * st * w[11] * w[12] * cout), cout, rnd(), f32(n * st * C * cout + int(0, 2))]; },
   convKernels: () => [],
+  axpy: () => { const n = small(); return [n, rnd(), f32(n + int(0, 2)), f32(n + int(0, 2))]; },
+  channelAffine: () => { const r = small(), C = int(1, 5); return [f32(r * C), r, C, f32(C), S(C, f32), f32(r * C)]; },
+  scaleShiftRows: () => { const n = small(), st = int(1, 2), P = small(), C = int(1, 4), stats = rnd() < 0.5;
+    return [f32(n * st * P * C), f32(n * P * C), stats ? f32(C) : null, stats ? f32(C) : null, n, st, P, C, S(n * st * C, f32), S(n * st * C, f32)]; },
   gemmBatched: () => { const b = small(), m = small(), n = small(), k = small(), sa = pick([0, m * k, m * k + 1]), sb = pick([0, k * n]);
     return [rnd() < 0.5, rnd() < 0.5, b, m, n, k, rnd(), f32(Math.max(0, b - 1) * sa + m * k), sa, f32(Math.max(0, b - 1) * sb + k * n), sb, f32(b * m * n)]; },
   reluBias: () => { const r = small(), c = int(1, 5); return [f32(r * c), r, c, S(c, f32)]; },
@@ -116,7 +120,7 @@ interface FuzzReport {
 
 describe('the addon under fuzzing', { skip }, () => {
   for (const candidate of addons) {
-    it(`${candidate.origin} addon: 21 entry points x 1500 random argument lists never crash the process`, () => {
+    it(`${candidate.origin} addon: 24 entry points x 1500 random argument lists never crash the process`, () => {
       const r = spawnSync(process.execPath, ['-e', FUZZER], {
         cwd: root,
         encoding: 'utf8',
@@ -126,7 +130,7 @@ describe('the addon under fuzzing', { skip }, () => {
       assert.equal(r.signal, null, `the fuzzed process died of ${r.signal}: ${r.stderr.slice(-2000)}`);
       assert.equal(r.status, 0, r.stderr.slice(-2000));
       const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as FuzzReport;
-      const expected = ['accumulateLayer', 'biasActivation', 'blasInfo', 'convFilterGrads', 'convForward', 'convKernels', 'deactivate', 'firstNonFinite', 'gemm', 'gemmBatched', 'gesdd', 'im2col', 'inspectSymmetric', 'mirrorLower32', 'multiplyRows', 'potrf', 'potrs', 'reluBias', 'syevd', 'syevr', 'syrk'];
+      const expected = ['accumulateLayer', 'axpy', 'biasActivation', 'blasInfo', 'channelAffine', 'convFilterGrads', 'convForward', 'convKernels', 'deactivate', 'firstNonFinite', 'gemm', 'gemmBatched', 'gesdd', 'im2col', 'inspectSymmetric', 'mirrorLower32', 'multiplyRows', 'potrf', 'potrs', 'reluBias', 'scaleShiftRows', 'syevd', 'syevr', 'syrk'];
       assert.deepEqual(report.names, expected, 'an entry point was added or removed: give the fuzzer a valid argument list for it');
       for (const name of expected) {
         const c = report.counts[name];

@@ -12,6 +12,9 @@ import { biasActivate, deactivate } from '../../src/ntk/jacobian/ops/bias-activa
 import { im2col, im2colTs } from '../../src/linalg/im2col';
 import { makeWindow, type Padding } from '../../src/ntk/jacobian/ops/geometry';
 import { Scratch } from '../../src/ntk/jacobian/ops/scratch';
+import { axpy, channelAffine } from '../../src/ntk/jacobian/ops/channels';
+import { scaleShiftGradients } from '../../src/ntk/jacobian/ops/scale-shift';
+import { ElementwiseOp } from '../../src/ntk/jacobian/ops/elementwise';
 import { mulberry32 } from '../helpers/rng';
 
 const skip = !addonAvailable() && process.env.NTK_LINALG !== 'native' ? 'addon not built (npm run build:native)' : false;
@@ -159,6 +162,86 @@ describe('explicit NTK elementwise passes: addon == TypeScript, bit for bit', { 
                 const q = ((e * stack + r) * P + p) * cout + o, sv = slope[(e * P + p) * cout + o];
                 assert.equal(native[0][q], Math.fround(dOut[q] * (relu ? (sv > 0 ? 1 : 0) : sv)), `dz[${q}]`);
               }
+      });
+    }
+  }
+
+  it('axpy: y += alpha x (residual sums, fan-out cotangents), NaN and Inf through, alpha 1 and -0.3', () => {
+    const x = random(1001, 21);
+    x[5] = NaN; x[6] = Infinity;
+    for (const alpha of [1, -0.3]) {
+      const { native, ts } = bothRoutes([random(1001, 22)], ([y]) => axpy(alpha, x, y, 1000));
+      sameBits(native[0], ts[0], `alpha ${alpha}`);
+      assert.equal(native[0][1000], random(1001, 22)[1000], 'nothing written past n');
+      const y0 = random(1001, 22);
+      for (let q = 0; q < 1000; q++) assert.equal(ts[0][q], Math.fround(y0[q] + alpha * x[q]), `y[${q}]`);
+    }
+  });
+
+  for (const withShift of [false, true]) {
+    it(`channelAffine: y = x a + b per channel${withShift ? '' : ' (no shift)'}, in place and into another array`, () => {
+      const rows = 37, C = 16;
+      const x = random(rows * C, 23);
+      const a = random(C, 24);
+      const b = withShift ? random(C, 25) : null;
+      const { native, ts } = bothRoutes([new Float32Array(rows * C), x], ([y, xx]) => {
+        channelAffine(x, rows, C, a, b, y);
+        channelAffine(xx, rows, C, a, b, xx);
+      });
+      sameBits(native[0], ts[0], 'into y');
+      sameBits(native[1], ts[1], 'in place');
+      sameBits(native[0], native[1], 'in place == into y');
+      for (let q = 0; q < rows * C; q++) assert.equal(ts[0][q], Math.fround(x[q] * a[q % C] + (b ? b[q % C] : 0)), `y[${q}]`);
+    });
+  }
+
+  for (const stats of [true, false]) {
+    it(`scale/shift gradient rows (batch norm${stats ? ' with moving statistics' : ', layer norm from xhat'}), stack 2, gamma and beta`, () => {
+      const n = 4, stack = 2, P = 9, C = 8;
+      const d = random(n * stack * P * C, 26);
+      const x = random(n * P * C, 27);
+      const mean = random(C, 28);
+      const inv = random(C, 29);
+      const input = stats ? { x, mean, inv } : { xhat: x };
+      const { native, ts } = bothRoutes([new Float32Array(n * stack * C), new Float32Array(n * stack * C)], ([gG, gB]) =>
+        scaleShiftGradients({ n, stack, dOut: d, params: 'factors' }, input, P, C, gG, gB));
+      sameBits(native[0], ts[0], 'gamma rows');
+      sameBits(native[1], ts[1], 'beta rows');
+      // Against the formula in float64: gamma_r,c = sum_p xhat d, beta_r,c = sum_p d (1e-6: float32 accumulation).
+      for (let r = 0; r < n * stack; r++)
+        for (let c = 0; c < C; c++) {
+          let g = 0, h = 0;
+          for (let p = 0; p < P; p++) {
+            const dv = d[(r * P + p) * C + c];
+            const xv = x[(Math.floor(r / stack) * P + p) * C + c];
+            g += (stats ? (xv - mean[c]) * inv[c] : xv) * dv;
+            h += dv;
+          }
+          assert.ok(Math.abs(ts[0][r * C + c] - g) <= 1e-5 * (1 + Math.abs(g)), `gamma[${r}, ${c}]`);
+          assert.ok(Math.abs(ts[1][r * C + c] - h) <= 1e-5 * (1 + Math.abs(h)), `beta[${r}, ${c}]`);
+        }
+    });
+  }
+
+  for (const name of ['relu', 'tanh'] as const) {
+    for (const fused of [false, true]) {
+      it(`activation op ${name}${fused ? ' (fused, in place)' : ''}: forward, reverse with stack 3, forward mode`, () => {
+        const n = 6, size = 35, stack = 3;
+        const z = random(n * size, 30);
+        z[0] = 0; z[1] = NaN; z[2] = -0;
+        const d = random(n * stack * size, 31);
+        const t = random(n * size, 32);
+        const { native, ts } = bothRoutes([z, d, new Float32Array(n * size)], ([zz, dd, jv]) => {
+          const op = new ElementwiseOp('act', [size], name, null, fused);
+          const y = op.forward([zz], n);
+          if (!fused) zz.set(y);
+          op.backward({ n, stack, dOut: dd, params: 'none', needInputs: true });
+          jv.set(op.jvp([t], [], n));
+        });
+        sameBits(native[0], ts[0], 'outputs');
+        sameBits(native[1], ts[1], 'input cotangents');
+        sameBits(native[2], ts[2], 'tangents');
+        if (name === 'relu') assert.ok(Number.isNaN(ts[0][1]), 'NaN stays NaN');
       });
     }
   }

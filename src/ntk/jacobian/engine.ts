@@ -5,6 +5,7 @@
  */
 import { Factor } from './factors';
 import { Graph } from './graph';
+import { axpy } from './ops/channels';
 import { Scratch } from './ops/scratch';
 import { profiled } from './profile';
 
@@ -67,7 +68,8 @@ export class Engine {
           // A fan-out: sum into a buffer of this tensor's own (ops may keep the cotangents they were given, until
           // the next chunk: what outlives it is copied), reused from chunk to chunk rather than fresh pages.
           const s = this.scratch.f32(`fan${i}`, prev.length);
-          for (let t = 0; t < s.length; t++) s[t] = prev[t] + g[t];
+          s.set(prev);
+          axpy(1, g, s);
           cot.set(i, s);
         }
       });

@@ -238,12 +238,85 @@ Napi::Value Deactivate(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// axpy(n, alpha, x, y): y[q] += alpha x[q] for q < n, in double as the TypeScript twin (ops/channels.ts) computes
+// it (the product of two floats is exact in double, so the bits match with or without a fused multiply-add).
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Args A(info, "axpy", 4);
+  Keep keep;
+  const int64_t n = A.Int(0);
+  const double alpha = A.Double(1);
+  const float* __restrict x = A.Array<float>(2, n, &keep);
+  float* __restrict y = A.Array<float>(3, n, &keep);
+  for (int64_t q = 0; q < n; q++) y[q] = static_cast<float>(static_cast<double>(y[q]) + alpha * static_cast<double>(x[q]));
+  return info.Env().Undefined();
+}
+
+// channelAffine(x, rows, C, a, b | null, y): y[r, c] = x[r, c] a[c] + b[c] over [rows, C] (batch norm's forward
+// pass with its moving statistics folded in, and its input cotangents with b null); y may be x.
+Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
+  Args A(info, "channelAffine", 6);
+  Keep keep;
+  const int64_t rows = A.Int(1), C = A.Int(2);
+  const int64_t size = A.Size({rows, C});
+  const float* x = A.Array<float>(0, size, &keep);
+  const float* __restrict a = A.Array<float>(3, C, &keep);
+  const float* __restrict b = A.OptionalArray<float>(4, C, &keep);
+  float* y = A.Array<float>(5, size, &keep);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      const double v = static_cast<double>(xr[c]) * static_cast<double>(a[c]);
+      yr[c] = static_cast<float>(b ? v + static_cast<double>(b[c]) : v);
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// scaleShiftRows(d, x, mean | null, inv | null, n, stack, P, C, gG | null, gB | null): per-example gradients of a
+// per-channel scale and shift after a normalisation, for rows r = i stack + a of d [(n stack), P, C]:
+// gG[r, c] += sum_p xhat_i(p, c) d_r(p, c) with xhat = (x - mean) inv (or x itself when mean is null), and
+// gB[r, c] += sum_p d_r(p, c). Double arithmetic in the TypeScript twin's order (ops/scale-shift.ts).
+Napi::Value ScaleShiftRows(const Napi::CallbackInfo& info) {
+  Args A(info, "scaleShiftRows", 10);
+  Keep keep;
+  const int64_t n = A.Int(4), stack = A.Int(5), P = A.Int(6), C = A.Int(7);
+  const float* __restrict d = A.Array<float>(0, A.Size({n, stack, P, C}), &keep);
+  const float* __restrict x = A.Array<float>(1, A.Size({n, P, C}), &keep);
+  const float* mean = A.OptionalArray<float>(2, C, &keep);
+  const float* inv = A.OptionalArray<float>(3, C, &keep);
+  if ((mean == nullptr) != (inv == nullptr)) A.Fail(3, "must be given with mean (both or neither)");
+  float* gG = A.OptionalArray<float>(8, A.Size({n, stack, C}), &keep);
+  float* gB = A.OptionalArray<float>(9, A.Size({n, stack, C}), &keep);
+  for (int64_t r = 0; r < n * stack; r++) {
+    const int64_t i = r / stack;
+    float* __restrict g = gG ? gG + r * C : nullptr;
+    float* __restrict h = gB ? gB + r * C : nullptr;
+    for (int64_t p = 0; p < P; p++) {
+      const float* dr = d + (r * P + p) * C;
+      const float* xr = x + (i * P + p) * C;
+      for (int64_t c = 0; c < C; c++) {
+        const double dv = static_cast<double>(dr[c]);
+        if (g) {
+          const double xh = mean ? (static_cast<double>(xr[c]) - static_cast<double>(mean[c])) * static_cast<double>(inv[c]) : static_cast<double>(xr[c]);
+          g[c] = static_cast<float>(static_cast<double>(g[c]) + xh * dv);
+        }
+        if (h) h[c] = static_cast<float>(static_cast<double>(h[c]) + dv);
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
   exports.Set("reluBias", Napi::Function::New(env, ReluBias, "reluBias"));
   exports.Set("deactivate", Napi::Function::New(env, Deactivate, "deactivate"));
+  exports.Set("axpy", Napi::Function::New(env, Axpy, "axpy"));
+  exports.Set("channelAffine", Napi::Function::New(env, ChannelAffine, "channelAffine"));
+  exports.Set("scaleShiftRows", Napi::Function::New(env, ScaleShiftRows, "scaleShiftRows"));
   exports.Set("biasActivation", Napi::Function::New(env, BiasActivation, "biasActivation"));
   exports.Set("multiplyRows", Napi::Function::New(env, MultiplyRows, "multiplyRows"));
   exports.Set("accumulateLayer", Napi::Function::New(env, AccumulateLayer, "accumulateLayer"));

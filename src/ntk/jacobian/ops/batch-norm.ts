@@ -4,6 +4,7 @@
  * Per-example gradients are 'rows' factors of C values each: d gamma_c = sum_p xhat(p, c) d(p, c), d beta_c =
  * sum_p d(p, c), formed in one pass over the cotangents (the generic tfjs path takes one reverse pass per example).
  */
+import { channelAffine } from './channels';
 import { Scratch } from './scratch';
 import { type ScaleShiftSpec, scaleShiftGradients } from './scale-shift';
 import { BackwardArgs, BackwardResult, Op, ParamInfo, sizeOf } from './types';
@@ -54,7 +55,7 @@ export class BatchNormOp implements Op {
     this.input = x;
     const { C, a, b } = this;
     const y = this.scratch.f32('y', n * this.P * C);
-    for (let q = 0; q < y.length; q += C) for (let c = 0; c < C; c++) y[q + c] = x[q + c] * a[c] + b[c];
+    channelAffine(x, n * this.P, C, a, b, y);
     return y;
   }
 
@@ -65,7 +66,7 @@ export class BatchNormOp implements Op {
     let dIn: Float32Array | null = null;
     if (args.needInputs) {
       dIn = this.scratch.f32('dIn', n * stack * size);
-      for (let q = 0; q < dIn.length; q += C) for (let c = 0; c < C; c++) dIn[q + c] = dOut[q + c] * a[c];
+      channelAffine(dOut, n * stack * P, C, a, null, dIn);
     }
     const out: BackwardResult = { dIn: [dIn] };
     if (args.params === 'none' || !this.params.length) return out;

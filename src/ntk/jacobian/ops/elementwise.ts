@@ -5,6 +5,7 @@
  * elementwise function). Softmax (over the last axis) has the symmetric Jacobian diag(y) - y y^T.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { active } from '../../../linalg/backend';
 import { ACTIVATIONS, activation } from '../../../models';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
@@ -17,6 +18,12 @@ export interface TfActivation {
 
 /** Multiplies stacked cotangents [n * stack, size] in place by per-example slopes [n, size] (relu: by y > 0). */
 function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: number, size: number, relu: boolean): Float32Array {
+  const { addon } = active();
+  // In C when the addon is loaded (the linear op's deactivate pass with one position: same products, same bits).
+  if (addon) {
+    addon.deactivate(d, slope, relu, n, stack, 1, size, 1, null);
+    return d;
+  }
   for (let i = 0; i < n; i++) {
     const s0 = i * size;
     for (let a = 0; a < stack; a++) {
@@ -56,7 +63,14 @@ export class ElementwiseOp implements Op {
     const z = inputs[0];
     if (this.name === 'relu') {
       const y = this.fused ? z : this.scratch.f32('y', z.length);
-      for (let q = 0; q < z.length; q++) y[q] = (z[q] + Math.abs(z[q])) * 0.5;
+      const { addon } = active();
+      if (addon) {
+        // The linear op's relu pass in C, (v + |v|) / 2 in double as below.
+        if (y !== z) y.set(z);
+        addon.reluBias(y, n, this.size, null);
+      } else {
+        for (let q = 0; q < z.length; q++) y[q] = (z[q] + Math.abs(z[q])) * 0.5;
+      }
       this.slope = y;
       return y;
     }

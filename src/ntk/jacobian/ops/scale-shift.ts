@@ -3,6 +3,7 @@
  * and layer normalisation: y = gamma xhat + beta, so per (example, output) row d gamma = sum_p xhat(p) d(p) and
  * d beta = sum_p d(p), as 'rows' factors of C values, or summed over rows for vector products.
  */
+import { active } from '../../../linalg/backend';
 import { Factor } from '../factors';
 import { BackwardArgs, BackwardResult } from './types';
 
@@ -36,7 +37,10 @@ export function scaleShiftGradients(
   const x = 'xhat' in input ? input.xhat : input.x;
   const mean = 'mean' in input ? input.mean : null;
   const inv = 'inv' in input ? input.inv : null;
-  for (let row = 0; row < rows; row++) {
+  const { addon } = active();
+  // In C when the addon is loaded (the same double arithmetic, in this loop's order).
+  if (addon) addon.scaleShiftRows(dOut, x, mean, inv, n, stack, P, C, gG, gB);
+  else for (let row = 0; row < rows; row++) {
     const i = Math.floor(row / stack);
     const o = row * C;
     for (let p = 0; p < P; p++) {

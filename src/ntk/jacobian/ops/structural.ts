@@ -2,6 +2,7 @@
  * Ops that only move or combine values: identity (Flatten, Reshape, Dropout and noise layers in inference
  * mode), weighted sums of same-shaped inputs (Add, Subtract, Average) and Concatenate along an axis.
  */
+import { axpy } from './channels';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 
@@ -59,8 +60,7 @@ export class SumOp implements Op {
     for (let j = 0; j < xs.length; j++) {
       const x = xs[j];
       if (!x) continue;
-      const c = this.coefficients[j];
-      for (let q = 0; q < length; q++) y[q] += c * x[q];
+      axpy(this.coefficients[j], x, y, length);
     }
     return y;
   }
@@ -75,8 +75,8 @@ export class SumOp implements Op {
     const dIn = this.coefficients.map((c, j) => {
       // Only the first input may share dOut: consumers scale their cotangents in place.
       if (c === 1 && j === 0) return d;
-      const g = this.scratch.f32(`dIn${j}`, d.length);
-      for (let q = 0; q < d.length; q++) g[q] = c * d[q];
+      const g = this.scratch.zeros(`dIn${j}`, d.length);
+      axpy(c, d, g);
       return g;
     });
     return { dIn, factors: [], sums: [] };

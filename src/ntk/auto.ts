@@ -37,11 +37,11 @@ export interface MethodChoice {
 }
 
 /** Adds the Jacobian method's per-layer plan (counted as ntkCost does) to a choice, when the model has layers. */
-function withPlan(choice: MethodChoice, model: AutodiffModel, n1: number, n2: number | undefined, outputs: OutputLayout, convolutions: ConvolutionsOption): MethodChoice {
+function withPlan(choice: MethodChoice, model: AutodiffModel, n1: number, n2: number | undefined, outputs: OutputLayout, convolutions: ConvolutionsOption, tile?: number): MethodChoice {
   if (choice.method !== 'jacobian' || isPureModel(model) || !(n1 > 0)) return choice;
   let plan: NtkCost;
   try {
-    plan = ntkCost(model as Mlp | tfl.LayersModel, n1, n2 && n2 > 0 ? n2 : undefined, { outputs, convolutions });
+    plan = ntkCost(model as Mlp | tfl.LayersModel, n1, n2 && n2 > 0 ? n2 : undefined, { outputs, convolutions, tile });
   } catch (e) {
     if (e instanceof UnsupportedModelError) return choice;
     throw e;
@@ -92,9 +92,9 @@ export function chooseNtkMethod(
   model: AutodiffModel,
   n1: number,
   n2: number | undefined,
-  opts: { method?: NtkMethod; outputs?: OutputLayout; convolutions?: ConvolutionsOption } = {},
+  opts: { method?: NtkMethod; outputs?: OutputLayout; convolutions?: ConvolutionsOption; tile?: number } = {},
 ): MethodChoice {
-  return withPlan(chooseMethod(model, n1, n2, opts), model, n1, n2, opts.outputs ?? 'trace', opts.convolutions ?? 'auto');
+  return withPlan(chooseMethod(model, n1, n2, opts), model, n1, n2, opts.outputs ?? 'trace', opts.convolutions ?? 'auto', opts.tile);
 }
 
 function chooseMethod(model: AutodiffModel, n1: number, n2: number | undefined, opts: { method?: NtkMethod; outputs?: OutputLayout }): MethodChoice {

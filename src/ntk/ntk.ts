@@ -71,7 +71,7 @@ function prepare(model: AutodiffModel, x1: InputBatch, x2: InputBatch | undefine
     throw new InvalidOptionError(`tile must be a positive integer number of examples or a boolean, got ${String(opts.tile)}`);
   }
   const convolutions = opts.convolutions ?? 'auto';
-  let choice = chooseNtkMethod(model, rowsOf(x1), x2 === undefined || x2 === null ? undefined : rowsOf(x2), { method, outputs: layout, convolutions });
+  let choice = chooseNtkMethod(model, rowsOf(x1), x2 === undefined || x2 === null ? undefined : rowsOf(x2), { method, outputs: layout, convolutions, tile: typeof opts.tile === 'number' ? opts.tile : undefined });
   if (choice.method === 'jacobian') {
     const jac = prepareJacobian(model, x1, x2, layout, maxBytes, convolutions);
     // A pure function's route (batched or per example) is known once its probe ran: the reason names it.

@@ -77,6 +77,16 @@ test('ntkCost on the bench CNN (n = 500) equals the count derived by hand', () =
     assert.equal(dense.minimalFlops, 2 * pairs * (24 * 24 * 32 + 1) + pairs);
     assert.equal(c.minimalFlops, conv1.minimalFlops + conv2.minimalFlops + dense.minimalFlops);
     assert.ok(c.executedFlops > c.minimalFlops);
+    // In blocks of 200 (ranges 200, 200, 100): each block above the diagonal reruns its column range's passes,
+    // 500 + 200 + 2 x 100 = 900 examples; a 500 x 300 cross-kernel runs the 300 once per row range: 500 + 3 x 300.
+    for (const [n2, E] of [[undefined, 900], [300, 1400]] as const) {
+      const t = ntkCost(model, 500, n2, { tile: 200 });
+      const pairsT = n2 === undefined ? pairs : 500 * n2;
+      assert.equal(t.layers[1].passFlops, 2 * 2 * E * 576 * 288 * 32, `tiled passes (n2 ${n2})`);
+      assert.equal(t.layers[1].routes!.gradients.blasFlops, 2 * E * 576 * 288 * 32 + 2 * pairsT * 288 * 32 + 2 * pairsT * 32, `tiled forming (n2 ${n2})`);
+    }
+    assert.equal(ntkCost(model, 500, undefined, { tile: 500 }).passFlops, c.passFlops, 'one tile is the untiled count');
+    assert.throws(() => ntkCost(model, 500, undefined, { tile: 0 }), InvalidOptionError);
   } finally {
     model.dispose();
   }

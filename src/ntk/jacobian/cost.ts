@@ -109,15 +109,29 @@ function checkOption(option: string): void {
 }
 
 /**
- * Counts the Jacobian method on `graph` for n1 x n2 examples (n2 undefined: the symmetric kernel of n1) in
- * `layout`, and picks each layer's route (option 'auto': the smaller predicted time). Pure: sets nothing.
+ * Examples whose forward and reverse passes run, for blocks of `tile` examples (undefined: one block). A block
+ * recomputes its column range's passes: a symmetric kernel runs each row range once and each column range once
+ * per block above the diagonal, a cross-kernel each column range once per row range.
  */
-export function countGraph(graph: Graph, n1: number, n2: number | undefined, layout: OutputLayout, option: ConvolutionsOption = 'auto'): NtkCost {
+export function passExamples(n1: number, n2: number | undefined, tile?: number): number {
+  const t = tile === undefined ? Infinity : tile;
+  if (n2 !== undefined) return n1 + Math.ceil(n1 / Math.min(t, n1)) * n2;
+  let E = n1;
+  for (let J = 0, start = 0; start < n1; J++, start += t) E += J * (Math.min(n1, start + t) - start);
+  return E;
+}
+
+/**
+ * Counts the Jacobian method on `graph` for n1 x n2 examples (n2 undefined: the symmetric kernel of n1) in
+ * `layout`, computed in blocks of `tile` examples (undefined: untiled; a tiled kernel repeats passes, see
+ * passExamples), and picks each layer's route (option 'auto': the smaller predicted time). Pure: sets nothing.
+ */
+export function countGraph(graph: Graph, n1: number, n2: number | undefined, layout: OutputLayout, option: ConvolutionsOption = 'auto', tile?: number): NtkCost {
   checkOption(option);
   const k = graph.k;
   const symmetric = n2 === undefined;
   const m = n2 ?? n1;
-  const E = symmetric ? n1 : n1 + m; // examples whose passes run
+  const E = passExamples(n1, n2, tile); // examples whose passes run
   const pairs = symmetric ? (n1 * (n1 + 1)) / 2 : n1 * m;
   const gd = layout === 'full' ? k * k : k;
   const vpp = layout === 'full' ? k * k : layout === 'diagonal' ? k : 1;
@@ -214,14 +228,20 @@ export function applyRoutes(graph: Graph, cost: NtkCost): void {
 /**
  * FLOPs of the Jacobian NTK of `model` (a tf.LayersModel or an ntk-lab Mlp) on n1 x n2 examples (n2 omitted: the
  * symmetric kernel of n1 examples), per layer and in total: executed by the routes chosen (opts.convolutions,
- * default 'auto') and the minimal count of Novak et al. 2022; see NtkCost. Pure functions are not countable.
+ * default 'auto'; opts.tile: in blocks of that many examples, whose passes repeat) and the minimal count of Novak
+ * et al. 2022; see NtkCost. Pure functions are not countable.
  */
-export function ntkCost(model: tfl.LayersModel | Mlp, n1: number, n2?: number, opts: { outputs?: OutputLayout; convolutions?: ConvolutionsOption } = {}): NtkCost {
-  for (const [name, v] of [['n1', n1], ['n2', n2]] as const) {
+export function ntkCost(
+  model: tfl.LayersModel | Mlp,
+  n1: number,
+  n2?: number,
+  opts: { outputs?: OutputLayout; convolutions?: ConvolutionsOption; tile?: number } = {},
+): NtkCost {
+  for (const [name, v] of [['n1', n1], ['n2', n2], ['tile', opts.tile]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new InvalidOptionError(`ntkCost: ${name} must be a positive integer number of examples, got ${String(v)}`);
   }
   const layout = opts.outputs ?? 'trace';
   if (!['trace', 'full', 'diagonal'].includes(layout)) throw new InvalidOptionError(`outputs must be 'trace' | 'full' | 'diagonal', got '${String(layout)}'`);
   const graph = buildGraph(model instanceof Mlp ? model.model : model);
-  return countGraph(graph, n1, n2, layout, opts.convolutions ?? 'auto');
+  return countGraph(graph, n1, n2, layout, opts.convolutions ?? 'auto', opts.tile);
 }

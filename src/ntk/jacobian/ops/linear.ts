@@ -11,6 +11,7 @@ import { ActivationName } from '../../../models';
 import { biasActivate, deactivate, slopeTimes } from './bias-activation';
 import { ConvRoute, Factor } from '../factors';
 import { type Window, im2col, packWindow } from '../../../linalg/im2col';
+import { axpy } from './channels';
 import { DirectConv, directConv } from './direct-conv';
 import { col2im, transposedWindow } from './geometry';
 import { profiled } from '../profile';
@@ -251,21 +252,21 @@ export class LinearOp implements Op {
 
   private sums(n: number, stack: number, dOut: Float32Array, bias: Float32Array | null): Float32Array[] {
     const { C, cout, wm } = this.s;
-    // The direct forward pass formed no patches: J^T v needs them once, summed over the examples.
-    const p = mat(n * this.P, C, this.cols ?? this.patchesOf(this.input!, n));
     const gW = new Float32Array(C * cout);
+    if (this.direct && !this.cols) {
+      // The direct forward pass formed no patches: sum the direct kernel's per-row filter gradients (the chunk's
+      // n stack C cout values) rather than forming the chunk's patch matrix (P times larger) for one product.
+      const g = this.gradientRows(n, stack, dOut);
+      for (let r = 0; r < n * stack; r++) axpy(1, g.subarray(r * C * cout, (r + 1) * C * cout), gW);
+      return bias ? [gW, biasSums(bias, n * stack, cout)] : [gW];
+    }
+    const p = mat(n * this.P, C, this.cols ?? this.patchesOf(this.input!, n));
     for (let a = 0; a < stack; a++) {
       const d = stack === 1 ? dOut : strided(dOut, 0, n, stack, a, this.P * cout);
       const g = matmul(p, mat(n * this.P, cout, d), { transA: true, alpha: wm, checkFinite: false }).data;
       for (let q = 0; q < gW.length; q++) gW[q] += g[q];
     }
-    const out = [gW];
-    if (bias) {
-      const gb = new Float32Array(cout);
-      for (let r = 0; r < n * stack; r++) for (let o = 0; o < cout; o++) gb[o] += bias[r * cout + o];
-      out.push(gb);
-    }
-    return out;
+    return bias ? [gW, biasSums(bias, n * stack, cout)] : [gW];
   }
 
   jvp(tangents: (Float32Array | null)[], paramTangents: Float32Array[], n: number): Float32Array {
@@ -309,6 +310,13 @@ export class LinearOp implements Op {
     const patches = this.s.patches.kind === 'conv' && !directConv() ? this.P * this.s.C : 0;
     return 4 * (out * (1 + stack) + this.inSize * stack + patches);
   }
+}
+
+/** The bias gradient summed over rows: sum_r rows[r, o], [cout]. */
+function biasSums(rows: Float32Array, count: number, cout: number): Float32Array {
+  const gb = new Float32Array(cout);
+  for (let r = 0; r < count; r++) for (let o = 0; o < cout; o++) gb[o] += rows[r * cout + o];
+  return gb;
 }
 
 /** Rows i*stack + a for i in i0..i1, each `width` long, gathered contiguously. */

@@ -13,6 +13,7 @@ import { useBackend } from '../../src/backend';
 import { registerWasmBlasKernels } from '../../src/backend/wasm-kernels';
 import { addonAvailable, selectImplementation } from '../../src/linalg/backend';
 import { Rng } from '../../src/random';
+import { maxRelative } from '../helpers/finite-differences';
 
 const skip = !addonAvailable() && process.env.NTK_LINALG !== 'native' ? 'addon not built (npm run build:native)' : false;
 const rng = new Rng(23);
@@ -67,16 +68,6 @@ function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): { data
   return { data: out, shape: [...outer, m, n] };
 }
 
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return den === 0 ? num : num / den;
-}
-
 /** tf.matMul's values on the current linalg route (openblas: ntk-lab's kernel; fallback: wasm's own). */
 function product(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, route: 'openblas' | 'fallback'): { data: Float32Array; shape: number[] } {
   selectImplementation(route);
@@ -124,8 +115,8 @@ describe('BatchMatMul on wasm through OpenBLAS', { skip }, () => {
             const wasm = product(a, b, ta, tb, 'fallback');
             assert.deepEqual(ours.shape, ref.shape);
             assert.deepEqual(wasm.shape, ref.shape);
-            assert.ok(maxRel(ours.data, ref.data) < 1e-5, `transposes ${ta}/${tb}: ${maxRel(ours.data, ref.data)} vs float64`);
-            assert.ok(maxRel(ours.data, wasm.data) < 1e-5, `transposes ${ta}/${tb}: ${maxRel(ours.data, wasm.data)} vs wasm`);
+            assert.ok(maxRelative(ours.data, ref.data) < 1e-5, `transposes ${ta}/${tb}: ${maxRelative(ours.data, ref.data)} vs float64`);
+            assert.ok(maxRelative(ours.data, wasm.data) < 1e-5, `transposes ${ta}/${tb}: ${maxRelative(ours.data, wasm.data)} vs wasm`);
           } finally {
             tf.dispose([a, b]);
           }
@@ -171,7 +162,7 @@ describe('BatchMatMul on wasm through OpenBLAS', { skip }, () => {
       const B = b.dataSync();
       const want = new Float64Array(3 * 4 * 5);
       for (let t = 0; t < 3; t++) for (let i = 0; i < 4; i++) for (let q = 0; q < 5; q++) want[(t * 4 + i) * 5 + q] = B[(t * 5 + q) * 2] + B[(t * 5 + q) * 2 + 1];
-      assert.ok(maxRel(ga.dataSync(), want) < 1e-6);
+      assert.ok(maxRelative(ga.dataSync(), want) < 1e-6);
       ga.dispose();
     } finally {
       tf.dispose([a, b]);

@@ -99,3 +99,15 @@ export function relFrobenius(a: ArrayLike<number>, b: ArrayLike<number>): number
   }
   return Math.sqrt(num / den);
 }
+
+/** max |a - b| / max |b| (max |a - b| when b is all zeros). */
+export function maxRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return den === 0 ? num : num / den;
+}

@@ -12,6 +12,7 @@ import { packWindow, type Window } from '../../src/linalg/im2col';
 import { makeWindow, type Padding } from '../../src/ntk/jacobian/ops/geometry';
 import { directConv } from '../../src/ntk/jacobian/ops/direct-conv';
 import { mulberry32 } from '../helpers/rng';
+import { maxRelative } from '../helpers/finite-differences';
 
 const skip = !addonAvailable() && process.env.NTK_LINALG !== 'native' ? 'addon not built (npm run build:native)' : false;
 
@@ -73,17 +74,6 @@ function filterRef(w: Window, x: Float32Array, n: number, stack: number, d: Floa
   return g;
 }
 
-/** max |a - b| / max |b|. */
-function relErr(a: Float32Array, b: Float64Array): number {
-  let num = 0;
-  let den = 0;
-  for (let q = 0; q < b.length; q++) {
-    num = Math.max(num, Math.abs(a[q] - b[q]));
-    den = Math.max(den, Math.abs(b[q]));
-  }
-  return num / den;
-}
-
 interface Case {
   name: string;
   h: number;
@@ -128,16 +118,16 @@ describe('direct convolution kernels == float64 convolution by definition', { sk
       for (const relu of [false, true]) {
         const z = new Float32Array(n * P * c.cout).fill(NaN);
         addon.convForward(packWindow(w), x, n, W, c.cout, 0.7, bias, relu, z);
-        const e = relErr(z, forwardRef(w, x, n, W, c.cout, 0.7, bias, relu));
+        const e = maxRelative(z, forwardRef(w, x, n, W, c.cout, 0.7, bias, relu));
         assert.ok(e < 1e-6, `forward (relu ${relu}): relative error ${e}`);
       }
       const zNoBias = new Float32Array(n * P * c.cout);
       addon.convForward(packWindow(w), x, n, W, c.cout, 1, null, false, zNoBias);
-      assert.ok(relErr(zNoBias, forwardRef(w, x, n, W, c.cout, 1, null, false)) < 1e-6, 'forward without bias');
+      assert.ok(maxRelative(zNoBias, forwardRef(w, x, n, W, c.cout, 1, null, false)) < 1e-6, 'forward without bias');
       const d = random(n * stack * P * c.cout, 4);
       const g = new Float32Array(n * stack * C * c.cout).fill(NaN);
       addon.convFilterGrads(packWindow(w), x, n, stack, d, c.cout, 1.3, g);
-      const e = relErr(g, filterRef(w, x, n, stack, d, c.cout, 1.3));
+      const e = maxRelative(g, filterRef(w, x, n, stack, d, c.cout, 1.3));
       assert.ok(e < 1e-6, `filter gradients: relative error ${e}`);
     });
   }

@@ -16,6 +16,8 @@ import { GramCache, contractFactors, mirrorLower } from './contract';
 import { Factor, allocateFactor, copyFactor, releaseFactors } from './factors';
 import { ConvolutionsOption, NtkCost, applyRoutes, countGraph } from './cost';
 import { AutodiffModel, Linearised, factorBytesPerExample, linearise, passChunk } from './linearised';
+import { LinearOp } from './ops/linear';
+import { directConv } from './ops/direct-conv';
 import { addTime } from './profile';
 
 /** The factors of a range of examples; `pooled`: their arrays came from the scratch pool (allocateFactor). */
@@ -80,7 +82,12 @@ export function prepareJacobian(model: AutodiffModel, x1: InputBatch, x2: InputB
     cost = countGraph(lin.graph, m1!.rows, m2 ? m2.rows : undefined, layout, option);
     applyRoutes(lin.graph, cost);
     const over = cost.layers.filter((l) => l.routes);
-    if (over.length) lin.description = `${described}; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (${option === 'auto' ? "by ntkCost's FLOP model" : 'asked for'})`;
+    lin.description = described;
+    if (over.length) lin.description += `; ${over.map((l) => `${l.labels[0]} ${l.route}`).join(', ')} (${option === 'auto' ? "by ntkCost's FLOP model" : 'asked for'})`;
+    // Which code runs the convolutions' passes (the same kernel either way, to float32 rounding).
+    if (lin.graph.nodes.some((node) => node.op instanceof LinearOp && node.op.convolution)) {
+      lin.description += `; convolutions on ${directConv() ? "the addon's direct kernels (AVX2 + FMA)" : 'im2col + OpenBLAS'}`;
+    }
   };
   // Before measuring what the factors hold: the routes decide it (so the memory estimate is that of the routes asked for).
   plan(convolutions);

@@ -102,6 +102,11 @@ export class LinearOp implements Op {
     this.relu = spec.activation === 'relu';
   }
 
+  /** Whether this op is a convolution (its patches come from a sliding window). */
+  get convolution(): boolean {
+    return this.s.patches.kind === 'conv';
+  }
+
   /** Shape numbers for the FLOP count. */
   get shape(): LinearShape {
     const { C, cout, labels } = this.s;

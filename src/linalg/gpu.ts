@@ -29,6 +29,13 @@ function tfjs(): TfLike {
   return require('@tensorflow/tfjs-core') as TfLike;
 }
 
+/** Whether tfjs's active backend computes on a GPU (webgl, webgpu, or tfjs-node-gpu on a CUDA device). */
+export function onGpuBackend(): boolean {
+  const engine = (globalThis as { _tfengine?: TfEngineLike })._tfengine;
+  const name = engine?.backendName;
+  return name === 'webgl' || name === 'webgpu' || (name === 'tensorflow' && engine?.backend?.isUsingGpuDevice === true);
+}
+
 /**
  * The tfjs module if a float32 product of `muladds` multiply-adds should run on tfjs's active backend,
  * else undefined. `sync` is true for the synchronous entry points.
@@ -37,8 +44,7 @@ export function tfFor(muladds: number, impl: Implementation, sync: boolean): TfL
   const engine = (globalThis as { _tfengine?: TfEngineLike })._tfengine;
   const name = engine?.backendName;
   if (!engine || !name) return undefined;
-  const onGpu = name === 'webgl' || name === 'webgpu' || (name === 'tensorflow' && engine.backend?.isUsingGpuDevice === true);
-  if (onGpu) return muladds >= GPU_MIN_MULADDS ? tfjs() : undefined;
+  if (onGpuBackend()) return muladds >= GPU_MIN_MULADDS ? tfjs() : undefined;
   if (name === 'wasm' && impl === 'fallback' && sync && muladds >= WASM_MIN_MULADDS) return tfjs();
   return undefined;
 }

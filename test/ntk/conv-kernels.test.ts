@@ -164,6 +164,30 @@ describe('direct convolution kernels == float64 convolution by definition', { sk
     }
   });
 
+  it('step aside on a GPU backend, where linalg hands the im2col products to the GPU; NTK_DIRECT_CONV=0 turns them off', () => {
+    const g = globalThis as { _tfengine?: unknown };
+    const saved = g._tfengine;
+    const here = active().addon!.convKernels();
+    try {
+      // tfjs keeps its engine on the global object: these stand-ins say which backend is active, nothing else runs.
+      g._tfengine = { backendName: 'webgl' };
+      assert.equal(directConv(), null, 'webgl');
+      g._tfengine = { backendName: 'tensorflow', backend: { isUsingGpuDevice: true } };
+      assert.equal(directConv(), null, 'tfjs-node-gpu on a CUDA device');
+      g._tfengine = { backendName: 'tensorflow', backend: { isUsingGpuDevice: false } };
+      assert.equal(directConv() !== null, here, 'tfjs-node on the CPU');
+    } finally {
+      g._tfengine = saved;
+    }
+    process.env.NTK_DIRECT_CONV = '0';
+    try {
+      assert.equal(directConv(), null);
+    } finally {
+      delete process.env.NTK_DIRECT_CONV;
+    }
+    assert.equal(directConv() !== null, here);
+  });
+
   it('refuses wrong lengths and windows before touching memory', () => {
     const addon = active().addon!;
     const w = makeWindow({ layer: 'test', inH: 4, inW: 4, channels: 2, kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padding: 'valid' });

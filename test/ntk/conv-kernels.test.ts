@@ -199,7 +199,10 @@ describe('direct convolution kernels == float64 convolution by definition', { sk
     assert.throws(() => addon.convForward(Int32Array.of(4, 4, 2), x, 2, W, 8, 1, null, false, new Float32Array(64)), /Int32Array of 13 window numbers/);
     const bad = packWindow(w).slice();
     bad[5] = 0; // stride 0
-    assert.throws(() => addon.convForward(bad, x, 2, W, 8, 1, null, false, new Float32Array(64)), /strides and dilations >= 1/);
+    assert.throws(() => addon.convForward(bad, x, 2, W, 8, 1, null, false, new Float32Array(64)), /has sh = 0; strides and dilations must be >= 1/);
+    const pad = packWindow(w).slice();
+    pad[9] = -1; // a band's negative top pad, which im2col takes
+    assert.throws(() => addon.convForward(pad, x, 2, W, 8, 1, null, false, new Float32Array(64)), /must have non-negative paddings/);
     assert.throws(() => addon.convFilterGrads(packWindow(w), x, 2, 2, new Float32Array(10), 8, 1, new Float32Array(2 * 2 * 18 * 8)), /argument 4 has length 10/);
   });
 });

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+// The typed arrays a call holds on to (Args::Array appends each it hands out) for as long as the call runs.
+using Keep = std::vector<Napi::Object>;
+
 struct Args {
   const Napi::CallbackInfo& info;
   const char* fn;
@@ -62,6 +65,21 @@ struct Args {
     const napi_typedarray_type t = info[i].As<Napi::TypedArray>().TypedArrayType();
     if (t != napi_float32_array && t != napi_float64_array) Fail(i, "must be a Float32Array or Float64Array");
     return t;
+  }
+  // A sliding window argument (im2col and the direct convolution kernels): an Int32Array of 13 numbers [inH, inW, c,
+  // kh, kw, sh, sw, dh, dw, padTop, padLeft, outH, outW]. Every size is checked: a negative one would pass the
+  // callers' length checks with a smaller need and then write before or past the arrays. Paddings are the callers'.
+  const int32_t* WindowNumbers(size_t i) const {
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+        info[i].As<Napi::TypedArray>().ElementLength() != 13)
+      Fail(i, "must be an Int32Array of 13 window numbers");
+    const int32_t* g = info[i].As<Napi::TypedArrayOf<int32_t>>().Data();
+    static const char* const names[] = {"inH", "inW", "c", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padLeft", "outH", "outW"};
+    for (int q : {0, 1, 2, 3, 4, 11, 12})
+      if (g[q] < 0) Fail(i, std::string("has a negative ") + names[q] + " (" + std::to_string(g[q]) + ")");
+    for (int q : {5, 6, 7, 8})
+      if (g[q] < 1) Fail(i, std::string("has ") + names[q] + " = " + std::to_string(g[q]) + "; strides and dilations must be >= 1");
+    return g;
   }
   // A typed array of element type T holding at least `need` elements.
   template <typename T>

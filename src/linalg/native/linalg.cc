@@ -366,8 +366,6 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return A.Kind(6) == napi_float32_array ? GemmT<float>(A) : GemmT<double>(A);
 }
 
-using Keep = std::vector<Napi::Object>;
-
 // gemmBatched(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, c): float32, sync,
 // c[t] (m x n) = alpha op(a[t]) op(b[t]) for t < batch, a[t] = a + t strideA (0: one matrix for every t, as a
 // broadcast batch dimension), b likewise, c packed. One call for the whole batch: tfjs's BatchMatMul over many

@@ -29,8 +29,6 @@ extern "C" int openblas_get_num_threads(void);
 
 namespace {
 
-using Keep = std::vector<Napi::Object>;
-
 // Values of one padded example a thread may hold (512 MB): far above any image a convolution layer sees.
 constexpr int64_t kMaxPaddedValues = int64_t{1} << 27;
 
@@ -43,14 +41,10 @@ struct Window {
 };
 
 Window ReadWindow(const Args& A, size_t i) {
-  const Napi::Value v = A.info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || v.As<Napi::TypedArray>().ElementLength() != 13)
-    A.Fail(i, "must be an Int32Array of 13 window numbers");
-  const int32_t* p = v.As<Napi::TypedArrayOf<int32_t>>().Data();
+  const int32_t* p = A.WindowNumbers(i);
   Window w{p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], 0, 0, false};
-  for (int q = 0; q < 13; q++)
-    if (p[q] < 0) A.Fail(i, "must hold non-negative window numbers");
-  if (w.sh < 1 || w.sw < 1 || w.dh < 1 || w.dw < 1) A.Fail(i, "must have strides and dilations >= 1");
+  // The padded image holds the input at (padTop, padLeft): a negative pad (im2col's shifted bands) has no place here.
+  if (w.padTop < 0 || w.padLeft < 0) A.Fail(i, "must have non-negative paddings");
   // Rows/columns the window reaches: the last output's last tap.
   const int64_t needH = w.outH == 0 ? 0 : (w.outH - 1) * w.sh + (w.kh - 1) * w.dh + 1;
   const int64_t needW = w.outW == 0 ? 0 : (w.outW - 1) * w.sw + (w.kw - 1) * w.dw + 1;

@@ -12,13 +12,13 @@ import { Scratch } from './scratch';
  * or null for a linear layer. Non-relu slopes go to the scratch buffer 'slope'.
  */
 export function biasActivate(z: Float32Array, rows: number, cout: number, b: Float32Array | null, bm: number, name: ActivationName, scratch: Scratch): Float32Array | null {
-  const bias = b ? b.map((v) => bm * v) : new Float32Array(cout);
   const { addon } = active();
   if (addon && name === 'relu') {
     // In C (src/ntk/native/elementwise.cc, same formula and bits): ~10x the JavaScript loop.
-    addon.reluBias(z, rows, cout, b ? bias : null);
+    addon.reluBias(z, rows, cout, b ? b.map((v) => bm * v) : null);
     return z;
   }
+  const bias = b ? b.map((v) => bm * v) : new Float32Array(cout);
   if (name === 'linear') {
     if (b) for (let r = 0; r < rows; r++) for (let o = 0, q = r * cout; o < cout; o++, q++) z[q] += bias[o];
     return null;

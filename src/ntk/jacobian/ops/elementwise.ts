@@ -5,8 +5,8 @@
  * elementwise function). Softmax (over the last axis) has the symmetric Jacobian diag(y) - y y^T.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { active } from '../../../linalg/backend';
 import { ACTIVATIONS, activation } from '../../../models';
+import { biasActivate, deactivate } from './bias-activation';
 import { Scratch } from './scratch';
 import { BackwardArgs, BackwardResult, Op, sizeOf } from './types';
 
@@ -18,21 +18,8 @@ export interface TfActivation {
 
 /** Multiplies stacked cotangents [n * stack, size] in place by per-example slopes [n, size] (relu: by y > 0). */
 function scaleBySlope(d: Float32Array, slope: Float32Array, n: number, stack: number, size: number, relu: boolean): Float32Array {
-  const { addon } = active();
-  // In C when the addon is loaded (the linear op's deactivate pass with one position: same products, same bits).
-  if (addon) {
-    addon.deactivate(d, slope, relu, n, stack, 1, size, 1, null);
-    return d;
-  }
-  for (let i = 0; i < n; i++) {
-    const s0 = i * size;
-    for (let a = 0; a < stack; a++) {
-      const o = (i * stack + a) * size;
-      // Branch-free masks: the signs are random, a branch on them mispredicts half the time.
-      if (relu) for (let j = 0; j < size; j++) d[o + j] *= +(slope[s0 + j] > 0);
-      else for (let j = 0; j < size; j++) d[o + j] *= slope[s0 + j];
-    }
-  }
+  // The linear op's pass with one position (in C when the addon is loaded; the same products either way).
+  deactivate(d, slope, relu, { n, stack, P: 1, cout: size, bm: 1 }, null);
   return d;
 }
 
@@ -63,14 +50,9 @@ export class ElementwiseOp implements Op {
     const z = inputs[0];
     if (this.name === 'relu') {
       const y = this.fused ? z : this.scratch.f32('y', z.length);
-      const { addon } = active();
-      if (addon) {
-        // The linear op's relu pass in C, (v + |v|) / 2 in double as below.
-        if (y !== z) y.set(z);
-        addon.reluBias(y, n, this.size, null);
-      } else {
-        for (let q = 0; q < z.length; q++) y[q] = (z[q] + Math.abs(z[q])) * 0.5;
-      }
+      if (y !== z) y.set(z);
+      // The linear op's relu pass without a bias: y = (z + |z|) / 2, phi'(z) = [y > 0].
+      biasActivate(y, n, this.size, null, 1, 'relu', this.scratch);
       this.slope = y;
       return y;
     }

@@ -23,10 +23,10 @@ function m(rows: number, cols: number, data: Float32Array): Matrix<Float32Array>
 
 /**
  * Multiply-adds up to which a Gram runs on the calling thread (~40-80 ms on two cores, as long as a pass over a chunk
- * of examples already holds it). An async product copies its
- * inputs first (JavaScript may change them meanwhile: src/linalg/native/staging.h), and for a block's features,
- * n x d against n x n x d work, the copy cost as much as half the product (the CNN's dense layer at n = 500: 37 MB,
- * ~25 ms of copies and fresh pages beside a 24 ms SYRK); larger products go off the event loop.
+ * of examples already holds it). An async product copies its inputs first (JavaScript may change them meanwhile:
+ * src/linalg/native/staging.h), and for a block's features, n x d against n x n x d work, the copy cost as much as
+ * half the product (the CNN's dense layer at n = 500: 37 MB, ~25 ms of copies and fresh pages beside a 24 ms SYRK);
+ * larger products go off the event loop.
  */
 const SYNC_GRAM_MULADDS = 2 ** 33;
 
